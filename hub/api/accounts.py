@@ -1,0 +1,226 @@
+"""Login, logout, one's own profile, and admin-only user creation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+from pydantic import BaseModel, StringConstraints, field_validator
+
+from hub.api.context import SESSION_COOKIE, require_admin, require_viewer
+from hub.api.routing import ApiRoutes
+from hub.api.schemas import Request, Username
+from hub.appkeys import DATABASE, LOGIN_THROTTLE, SECRET_KEY, SETTINGS
+from hub.auth.passwords import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    hash_password,
+    verify_password,
+)
+from hub.auth.sessions import close_session, csrf_token, open_session
+from hub.db.models import DISPLAY_NAME_MAX, User
+from hub.errors import Forbidden, Unauthenticated
+from hub.services.users import create_user, merged_preferences, user_by_name
+
+routes = ApiRoutes(tag="accounts")
+
+Password = Annotated[
+    str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX)
+]
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class QuietHours(BaseModel):
+    start: HourMinute
+    end: HourMinute
+
+
+class NotificationPreferences(BaseModel):
+    """How a person wants to hear about what happens; digests read these in a later issue."""
+
+    mention_dm: Literal["immediate", "digest", "off"] = "immediate"
+    digest: Literal["off", "hourly", "daily", "weekly"] = "off"
+    digest_time: HourMinute = "09:00"
+    digest_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    digest_channels: list[Literal["web", "slack", "discord", "email"]] = ["web"]
+    quiet_hours: QuietHours | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+
+
+class PreferencesPatch(NotificationPreferences, Request):
+    """Only the fields sent are changed."""
+
+
+class MeOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    is_admin: bool
+    time_zone: str
+    preferences: NotificationPreferences
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> MeOut:
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            is_admin=user.is_admin,
+            time_zone=user.time_zone,
+            preferences=NotificationPreferences.model_validate(user.preferences),
+            created_at=user.created_at,
+        )
+
+
+class LoginIn(Request):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+
+
+class LoginOut(BaseModel):
+    token: str
+    csrf_token: str
+    user: MeOut
+
+
+class MePatch(Request):
+    display_name: DisplayName | None = None
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    preferences: PreferencesPatch | None = None
+    password: Password | None = None
+    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = (
+        None
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class UserCreate(Request):
+    username: Username
+    password: Password
+    display_name: DisplayName | None = None
+    is_admin: bool = False
+
+
+@routes.route(
+    "POST",
+    "/api/v1/auth/login",
+    summary="Log in: a bearer token and a session cookie",
+    body=LoginIn,
+    response=LoginOut,
+    auth=False,
+    errors=(400, 401, 429),
+)
+async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
+    throttle = request.app[LOGIN_THROTTLE]
+    address = request.remote or "unknown"
+    await throttle.check(body.username, address)
+    settings = request.app[SETTINGS]
+    async with request.app[DATABASE].write() as session:
+        user = await user_by_name(session, body.username)
+        valid = (
+            user is not None
+            and user.is_active
+            and await verify_password(user.password_hash, body.password)
+        )
+        if not valid or user is None:
+            await throttle.record_failure(body.username, address)
+            raise Unauthenticated("wrong username or password")
+        token = await open_session(session, user, timedelta(hours=settings.session_ttl_hours))
+        out = LoginOut(
+            token=token, csrf_token=csrf_token(request.app[SECRET_KEY], token), user=MeOut.of(user)
+        )
+    response = web.Response(body=out.model_dump_json(), content_type="application/json")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+        secure=settings.public_url.startswith("https://"),
+        max_age=settings.session_ttl_hours * 3600,
+    )
+    return response
+
+
+@routes.route("POST", "/api/v1/auth/logout", summary="End this login session", status=204)
+async def logout(request: web.Request) -> web.StreamResponse:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].write() as session:
+        await close_session(session, viewer.session_id)
+    response = web.Response(status=204)
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@routes.route("GET", "/api/v1/me", summary="The logged-in user", response=MeOut)
+async def get_me(request: web.Request) -> MeOut:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].read() as session:
+        user = await session.get_one(User, viewer.id)
+        return MeOut.of(user)
+
+
+@routes.route(
+    "PATCH",
+    "/api/v1/me",
+    summary="Change display name, time zone, preferences or password",
+    body=MePatch,
+    response=MeOut,
+)
+async def patch_me(request: web.Request, body: MePatch) -> MeOut:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].write() as session:
+        user = await session.get_one(User, viewer.id)
+        if body.display_name is not None:
+            user.display_name = body.display_name
+        if body.time_zone is not None:
+            user.time_zone = body.time_zone
+        if body.preferences is not None:
+            changes: dict[str, Any] = body.preferences.model_dump(mode="json", exclude_unset=True)
+            user.preferences = merged_preferences(user.preferences, changes)
+        if body.password is not None:
+            if not body.current_password or not await verify_password(
+                user.password_hash, body.current_password
+            ):
+                raise Forbidden("current_password is wrong", field="current_password")
+            user.password_hash = await hash_password(body.password)
+        return MeOut.of(user)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/users",
+    summary="Create a user (administrators only)",
+    body=UserCreate,
+    response=MeOut,
+    status=201,
+    errors=(400, 401, 403, 409),
+)
+async def post_user(request: web.Request, body: UserCreate) -> MeOut:
+    await require_admin(request)
+    async with request.app[DATABASE].write() as session:
+        user = await create_user(
+            session,
+            body.username,
+            body.password,
+            display_name=body.display_name or body.username,
+            is_admin=body.is_admin,
+        )
+        return MeOut.of(user)

@@ -1,0 +1,68 @@
+"""Who is asking: a Bearer token or the session cookie, checked once per request.
+
+Cookie-authenticated requests that change state must come from an allowed Origin (when the
+browser sends one) and carry the page's CSRF token; bearer clients are not exposed to CSRF.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from hub.appkeys import DATABASE, SECRET_KEY, SETTINGS
+from hub.auth.sessions import Viewer, csrf_token, viewer_for_token
+from hub.errors import Forbidden, Unauthenticated
+
+SESSION_COOKIE = "taskflow_session"
+CSRF_HEADER = "X-CSRF-Token"
+_VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_token(request: web.Request) -> tuple[str | None, bool]:
+    """The session token and whether it came from the cookie."""
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+async def optional_viewer(request: web.Request) -> Viewer | None:
+    if _VIEWER in request:
+        viewer: Viewer | None = request[_VIEWER]
+        return viewer
+    token, from_cookie = request_token(request)
+    viewer = None
+    if token:
+        async with request.app[DATABASE].read() as session:
+            viewer = await viewer_for_token(session, token)
+        if viewer is not None and from_cookie and request.method not in _SAFE_METHODS:
+            check_cookie_write(request, token)
+    request[_VIEWER] = viewer
+    return viewer
+
+
+async def require_viewer(request: web.Request) -> Viewer:
+    viewer = await optional_viewer(request)
+    if viewer is None:
+        raise Unauthenticated("log in first: send a Bearer token or the session cookie")
+    return viewer
+
+
+async def require_admin(request: web.Request) -> Viewer:
+    viewer = await require_viewer(request)
+    if not viewer.is_admin:
+        raise Forbidden("only administrators may do this")
+    return viewer
+
+
+def check_cookie_write(request: web.Request, token: str) -> None:
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") not in request.app[SETTINGS].allowed_origins:
+        raise Forbidden("cross-origin request refused")
+    expected = csrf_token(request.app[SECRET_KEY], token)
+    if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
+        raise Forbidden(f"missing or wrong {CSRF_HEADER} header")

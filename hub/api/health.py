@@ -1,0 +1,54 @@
+"""Liveness, readiness and Prometheus metrics: no login needed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from hub.api.routing import ApiRoutes
+from hub.appkeys import DATABASE, METRICS
+
+routes = ApiRoutes(tag="operations")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+@routes.route("GET", "/healthz", summary="The process is up", response=HealthOut, auth=False)
+async def healthz(request: web.Request) -> HealthOut:
+    return HealthOut(status="ok")
+
+
+@routes.route(
+    "GET", "/readyz", summary="The database answers", response=ReadyOut, auth=False, errors=(503,)
+)
+async def readyz(request: web.Request) -> ReadyOut | web.StreamResponse:
+    try:
+        await request.app[DATABASE].ping()
+    except Exception as exc:  # any driver error means "not ready", which is the answer
+        return web.json_response(
+            {
+                "error": {
+                    "code": "unavailable",
+                    "message": f"database unreachable: {type(exc).__name__}",
+                }
+            },
+            status=503,
+        )
+    return ReadyOut(status="ok", database="ok")
+
+
+@routes.route("GET", "/metrics", summary="Prometheus metrics (text format)", auth=False)
+async def metrics(request: web.Request) -> web.StreamResponse:
+    body, content_type = request.app[METRICS].exposition()
+    response = web.Response(body=body)
+    response.headers["Content-Type"] = content_type
+    return response

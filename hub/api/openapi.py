@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 document, generated from the endpoints' own pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+import hub
+from hub.api.routing import Endpoint
+from hub.api.schemas import ErrorBody
+
+OPENAPI_PATH = "/api/openapi.json"
+_REF_TEMPLATE = "#/components/schemas/{model}"
+_PATH_PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+_ERROR_TEXT = {
+    400: "Invalid input",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found (or not visible to you)",
+    409: "Conflict",
+    413: "Too large",
+    429: "Rate limited",
+    503: "Unavailable",
+}
+
+
+def openapi_path(aiohttp_path: str) -> str:
+    """`/api/v1/boards/{id:\\d+}` → `/api/v1/boards/{id}`."""
+    return _PATH_PARAMETER.sub(r"{\1}", aiohttp_path)
+
+
+def build_document(endpoints: list[Endpoint]) -> dict[str, Any]:
+    models: set[type[BaseModel]] = {ErrorBody}
+    for endpoint in endpoints:
+        models.update(m for m in (endpoint.body, endpoint.response) if m is not None)
+    keyed = [
+        (model, mode)
+        for model in sorted(models, key=lambda m: m.__name__)
+        for mode in ("validation", "serialization")
+    ]
+    refs, definitions = models_json_schema(keyed, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        paths.setdefault(openapi_path(endpoint.path), {})[endpoint.method.lower()] = _operation(
+            endpoint, refs
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "TaskFlow Hub API", "version": hub.__version__},
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "taskflow_session"},
+            },
+        },
+    }
+
+
+def _operation(endpoint: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": endpoint.handler.__name__,
+        "summary": endpoint.summary,
+        "tags": [endpoint.tag],
+        "responses": {},
+    }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        for name in _PATH_PARAMETER.findall(endpoint.path)
+    ]
+    if endpoint.query is not None:
+        schema = endpoint.query.model_json_schema(ref_template=_REF_TEMPLATE)
+        required = set(schema.get("required", []))
+        parameters += [
+            {"name": name, "in": "query", "required": name in required, "schema": prop}
+            for name, prop in schema.get("properties", {}).items()
+        ]
+    if parameters:
+        operation["parameters"] = parameters
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
+        }
+    success: dict[str, Any] = {"description": "Success"}
+    if endpoint.response is not None:
+        success["content"] = {
+            "application/json": {"schema": refs[(endpoint.response, "serialization")]}
+        }
+    elif endpoint.status != 204:
+        success["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    operation["responses"][str(endpoint.status)] = success
+    error_ref = refs[(ErrorBody, "serialization")]
+    statuses = set(endpoint.errors)
+    if endpoint.auth:
+        statuses.add(401)
+    if endpoint.body is not None or endpoint.query is not None:
+        statuses.add(400)
+    if parameters and any(p["in"] == "path" for p in parameters):
+        statuses.add(404)
+    for status in sorted(statuses):
+        operation["responses"][str(status)] = {
+            "description": _ERROR_TEXT.get(status, "Error"),
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    if endpoint.auth:
+        operation["security"] = [{"bearer": []}, {"cookie": []}]
+    return operation
+
+
+def add_openapi_route(app: web.Application, endpoints: list[Endpoint]) -> None:
+    document = build_document(endpoints)
+    document["paths"][OPENAPI_PATH] = {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "tags": ["operations"],
+            "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+            },
+        }
+    }
+
+    async def serve(_request: web.Request) -> web.Response:
+        return web.json_response(document)
+
+    app.router.add_get(OPENAPI_PATH, serve)

@@ -1,0 +1,155 @@
+"""Declared API endpoints: one decorator registers a handler with aiohttp and records the
+pydantic models that validate its input and shape its output, so the OpenAPI document is
+generated from exactly what the server enforces.
+
+A handler receives the request plus `body=` and/or `query=` (validated models) when the
+endpoint declares them, and returns a response model, a ready response, or None for 204.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from hub.errors import Invalid, NotFound, TooLarge
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse | None]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    auth: bool = True
+    errors: tuple[int, ...] = ()
+
+
+@dataclass
+class ApiRoutes:
+    """The endpoints of one resource module; `app.py` adds each table to the application."""
+
+    tag: str
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        auth: bool = True,
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.endpoints.append(
+                Endpoint(
+                    method=method.upper(),
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tag=self.tag,
+                    body=body,
+                    query=query,
+                    response=response,
+                    status=status,
+                    auth=auth,
+                    errors=errors,
+                )
+            )
+            return handler
+
+        return register
+
+
+def add_endpoints(app: web.Application, tables: list[ApiRoutes]) -> list[Endpoint]:
+    endpoints = [endpoint for table in tables for endpoint in table.endpoints]
+    for endpoint in endpoints:
+        app.router.add_route(endpoint.method, endpoint.path, _aiohttp_handler(endpoint))
+    return endpoints
+
+
+def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        arguments: dict[str, Any] = {}
+        if endpoint.query is not None:
+            arguments["query"] = parse_query(endpoint.query, request)
+        if endpoint.body is not None:
+            arguments["body"] = await parse_body(endpoint.body, request)
+        result = await endpoint.handler(request, **arguments)
+        if result is None:
+            return web.Response(status=204)
+        if isinstance(result, web.StreamResponse):
+            return result
+        return json_response(result, status=endpoint.status)
+
+    handle.__name__ = endpoint.handler.__name__
+    return handle
+
+
+def json_response(model: BaseModel, *, status: int = 200) -> web.Response:
+    return web.Response(
+        body=model.model_dump_json().encode(),
+        status=status,
+        content_type="application/json",
+    )
+
+
+async def parse_body(model: type[ModelT], request: web.Request) -> ModelT:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise TooLarge("request body too large") from None
+    if not raw:
+        raise Invalid("a JSON body is required")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("malformed JSON") from None
+    if not isinstance(data, dict):
+        raise Invalid("the JSON body must be an object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def parse_query(model: type[ModelT], request: web.Request) -> ModelT:
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def invalid_from(exc: ValidationError) -> Invalid:
+    """The first validation problem, with the offending field named."""
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"])
+    message = error["msg"]
+    if error["type"] == "missing":
+        message = "this field is required"
+    return Invalid(f"{location}: {message}" if location else message, field=location or None)
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """An integer id from the path; route patterns only match digits, so this guards overflow."""
+    value = int(request.match_info[name])
+    if value > 2**62:
+        raise NotFound("no such object")
+    return value

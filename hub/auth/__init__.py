@@ -1,0 +1,1 @@
+"""Accounts: password hashing, login sessions, request authentication, login throttling."""

@@ -1,0 +1,42 @@
+"""Login, logout, /me and admin user creation through the HTTP API."""
+
+from __future__ import annotations
+
+from tests.conftest import DEFAULT_PASSWORD, Api, UserFactory
+
+
+async def test_login_returns_token_user_and_cookie(make_user: UserFactory, anonymous: Api) -> None:
+    await make_user("alice")
+    async with anonymous.client.post(
+        "/api/v1/auth/login", json={"username": "ALICE", "password": DEFAULT_PASSWORD}
+    ) as response:
+        body = await response.json()
+        assert response.status == 200
+        assert body["user"]["username"] == "alice"
+        assert body["token"]
+        cookie = response.cookies["taskflow_session"]
+        assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+async def test_me_requires_login(anonymous: Api) -> None:
+    status, body = await anonymous.get("/api/v1/me")
+    assert status == 401
+    assert body["error"]["code"] == "unauthenticated"
+
+
+async def test_admin_creates_user_who_can_log_in(admin: Api, anonymous: Api) -> None:
+    status, body = await admin.post(
+        "/api/v1/users", {"username": "bob", "password": "bob-password", "display_name": "Bob B"}
+    )
+    assert status == 201, body
+    assert body["display_name"] == "Bob B"
+    status, body = await anonymous.post(
+        "/api/v1/auth/login", {"username": "bob", "password": "bob-password"}
+    )
+    assert status == 200
+
+
+async def test_logout_revokes_token(make_user: UserFactory) -> None:
+    alice = await make_user("alice")
+    assert (await alice.post("/api/v1/auth/logout"))[0] == 204
+    assert (await alice.get("/api/v1/me"))[0] == 401
