@@ -6,17 +6,42 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from hub.api import accounts, health, openapi
+from hub.api import accounts, boards, health, notifications, openapi, posts, rooms, tasks
 from hub.api.middleware import errors_as_json
 from hub.api.routing import ApiRoutes, add_endpoints
-from hub.appkeys import DATABASE, LOGIN_THROTTLE, METRICS, SECRET_KEY, SETTINGS
+from hub.appkeys import (
+    BROKER,
+    DATABASE,
+    FANOUT,
+    LOGIN_THROTTLE,
+    METRICS,
+    PRESENCE,
+    SECRET_KEY,
+    SEND_THROTTLE,
+    SETTINGS,
+    WRITER,
+)
 from hub.auth.throttle import LoginThrottle
 from hub.db.engine import Database, create_engine
 from hub.metrics import Metrics, metrics_middleware
+from hub.ratelimit import SendThrottle
+from hub.realtime.broker import InProcessBroker
+from hub.realtime.fanout import Fanout
+from hub.realtime.presence import PresenceAnnouncer
+from hub.realtime.ws import websocket
+from hub.services.unit_of_work import Writer
 from hub.settings import Settings, load_or_create_secret_key
 from webui import routes as webui_routes
 
-API_TABLES: list[ApiRoutes] = [accounts.routes, health.routes]
+API_TABLES: list[ApiRoutes] = [
+    accounts.routes,
+    boards.routes,
+    tasks.routes,
+    rooms.routes,
+    posts.routes,
+    notifications.routes,
+    health.routes,
+]
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -29,8 +54,11 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS] = metrics
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)
+    app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_realtime)
     endpoints = add_endpoints(app, API_TABLES)
+    app.router.add_get("/ws", websocket)
     openapi.add_openapi_route(app, endpoints)
     webui_routes.add_routes(app)
     return app
@@ -41,3 +69,18 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DATABASE] = database
     yield
     await database.close()
+
+
+async def _realtime(app: web.Application) -> AsyncIterator[None]:
+    """The broker between processes, this process's fan-out, and the commit-then-publish writer."""
+    broker = InProcessBroker()
+    app[BROKER] = broker
+    app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=app[SETTINGS].replay_max_events)
+    app[WRITER] = Writer(app[DATABASE], broker)
+    app[PRESENCE] = PresenceAnnouncer(
+        broker, app[FANOUT].online, interval_s=app[SETTINGS].presence_interval_s
+    )
+    yield
+    app[PRESENCE].close()
+    await app[FANOUT].close()
+    await broker.close()

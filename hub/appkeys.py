@@ -7,6 +7,11 @@ from aiohttp import web
 from hub.auth.throttle import LoginThrottle
 from hub.db.engine import Database
 from hub.metrics import Metrics
+from hub.ratelimit import SendThrottle
+from hub.realtime.broker import Broker
+from hub.realtime.fanout import Fanout
+from hub.realtime.presence import PresenceAnnouncer
+from hub.services.unit_of_work import Writer
 from hub.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,3 +19,8 @@ DATABASE = web.AppKey("database", Database)
 SECRET_KEY = web.AppKey("secret_key", bytes)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 METRICS = web.AppKey("metrics", Metrics)
+SEND_THROTTLE = web.AppKey("send_throttle", SendThrottle)
+BROKER = web.AppKey("broker", Broker)
+FANOUT = web.AppKey("fanout", Fanout)
+WRITER = web.AppKey("writer", Writer)
+PRESENCE = web.AppKey("presence", PresenceAnnouncer)

@@ -69,4 +69,85 @@ class RoomMemberAdded(BoardEvent):
     kind: ClassVar[str] = "room.member_added"
 
 
-HubEvent = BoardEvent
+@dataclass(frozen=True)
+class RoomEvent:
+    """An event on a chat room's stream: its messages."""
+
+    kind: ClassVar[str]
+    room_id: RoomId
+    data: dict[str, Any]
+
+    @property
+    def stream(self) -> str:
+        return room_stream(self.room_id)
+
+
+@dataclass(frozen=True)
+class MessageCreated(RoomEvent):
+    kind: ClassVar[str] = "message.created"
+
+
+@dataclass(frozen=True)
+class MessageUpdated(RoomEvent):
+    kind: ClassVar[str] = "message.updated"
+
+
+@dataclass(frozen=True)
+class MessageDeleted(RoomEvent):
+    kind: ClassVar[str] = "message.deleted"
+
+
+@dataclass(frozen=True)
+class TaskThreadEvent:
+    """An event on a task's stream: its comments."""
+
+    kind: ClassVar[str]
+    task_id: TaskId
+    data: dict[str, Any]
+
+    @property
+    def stream(self) -> str:
+        return task_stream(self.task_id)
+
+
+@dataclass(frozen=True)
+class CommentCreated(TaskThreadEvent):
+    kind: ClassVar[str] = "comment.created"
+
+
+@dataclass(frozen=True)
+class CommentUpdated(TaskThreadEvent):
+    kind: ClassVar[str] = "comment.updated"
+
+
+@dataclass(frozen=True)
+class CommentDeleted(TaskThreadEvent):
+    kind: ClassVar[str] = "comment.deleted"
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    """An event on one person's own stream: notifications."""
+
+    kind: ClassVar[str]
+    user_id: UserId
+    data: dict[str, Any]
+
+    @property
+    def stream(self) -> str:
+        return user_stream(self.user_id)
+
+
+@dataclass(frozen=True)
+class NotificationCreated(UserEvent):
+    kind: ClassVar[str] = "notification.created"
+
+
+@dataclass(frozen=True)
+class NotificationsRead(UserEvent):
+    """Some of the person's notifications were marked read (so every open tab's badge follows)."""
+
+    kind: ClassVar[str] = "notification.read"
+
+
+HubEvent = BoardEvent | RoomEvent | TaskThreadEvent | UserEvent

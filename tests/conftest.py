@@ -1,4 +1,4 @@
-"""Shared fixtures: a hub app on a fresh database (SQLite, or PostgreSQL when
+"""Shared fixtures: a hub app on a fresh database (SQLite, and PostgreSQL too when
 HUB_TEST_DATABASE_URL is set), served through aiohttp's test client, and a small API client."""
 
 from __future__ import annotations
@@ -34,8 +34,13 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-def database_url_for(tmp_path: Path) -> str:
-    return TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
+
+
+def database_url_for(backend: str, tmp_path: Path) -> str:
+    if backend == "postgresql":
+        return TEST_DATABASE_URL
+    return f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
 
 
 async def reset_schema(database_url: str) -> None:
@@ -46,13 +51,18 @@ async def reset_schema(database_url: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a test hub; every test using it runs on SQLite, and on PostgreSQL when
+    HUB_TEST_DATABASE_URL is set. `@pytest.mark.settings(name=value)` overrides fields."""
+    marker = request.node.get_closest_marker("settings")
+    overrides = marker.kwargs if marker else {}
     return Settings(
         data_dir=tmp_path / "data",
-        database_url=database_url_for(tmp_path),
+        database_url=database_url_for(request.param, tmp_path),
         secret_key="test-secret-key",  # type: ignore[arg-type]
         _env_file=None,  # type: ignore[call-arg]
+        **overrides,
     )
 
 
@@ -124,6 +134,7 @@ def make_user(client: TestClient[web.Request, web.Application]) -> UserFactory:
             "/api/v1/auth/login", {"username": username, "password": password}
         )
         assert status == 200, body
+        client.session.cookie_jar.clear()  # this Api speaks with its token, not the cookie
         return Api(client, token=body["token"], username=username)
 
     return make

@@ -22,7 +22,7 @@ from hub.auth.passwords import (
 from hub.auth.sessions import close_session, csrf_token, open_session
 from hub.db.models import DISPLAY_NAME_MAX, User
 from hub.errors import Forbidden, Unauthenticated
-from hub.services.users import create_user, merged_preferences, user_by_name
+from hub.services.users import add_user, merged_preferences, user_by_name
 
 routes = ApiRoutes(tag="accounts")
 
@@ -132,16 +132,19 @@ async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
     address = request.remote or "unknown"
     await throttle.check(body.username, address)
     settings = request.app[SETTINGS]
-    async with request.app[DATABASE].write() as session:
+    database = request.app[DATABASE]
+    async with database.read() as session:
         user = await user_by_name(session, body.username)
-        valid = (
-            user is not None
-            and user.is_active
-            and await verify_password(user.password_hash, body.password)
-        )
-        if not valid or user is None:
-            await throttle.record_failure(body.username, address)
-            raise Unauthenticated("wrong username or password")
+    valid = (
+        user is not None
+        and user.is_active
+        and await verify_password(user.password_hash, body.password)
+    )
+    if not valid or user is None:
+        await throttle.record_failure(body.username, address)
+        raise Unauthenticated("wrong username or password")
+    async with database.write() as session:
+        user = await session.get_one(User, user.id)
         token = await open_session(session, user, timedelta(hours=settings.session_ttl_hours))
         out = LoginOut(
             token=token, csrf_token=csrf_token(request.app[SECRET_KEY], token), user=MeOut.of(user)
@@ -186,6 +189,15 @@ async def get_me(request: web.Request) -> MeOut:
 )
 async def patch_me(request: web.Request, body: MePatch) -> MeOut:
     viewer = await require_viewer(request)
+    new_password_hash = None
+    if body.password is not None:
+        async with request.app[DATABASE].read() as session:
+            current_hash = (await session.get_one(User, viewer.id)).password_hash
+        if not body.current_password or not await verify_password(
+            current_hash, body.current_password
+        ):
+            raise Forbidden("current_password is wrong", field="current_password")
+        new_password_hash = await hash_password(body.password)
     async with request.app[DATABASE].write() as session:
         user = await session.get_one(User, viewer.id)
         if body.display_name is not None:
@@ -195,12 +207,8 @@ async def patch_me(request: web.Request, body: MePatch) -> MeOut:
         if body.preferences is not None:
             changes: dict[str, Any] = body.preferences.model_dump(mode="json", exclude_unset=True)
             user.preferences = merged_preferences(user.preferences, changes)
-        if body.password is not None:
-            if not body.current_password or not await verify_password(
-                user.password_hash, body.current_password
-            ):
-                raise Forbidden("current_password is wrong", field="current_password")
-            user.password_hash = await hash_password(body.password)
+        if new_password_hash is not None:
+            user.password_hash = new_password_hash
         return MeOut.of(user)
 
 
@@ -215,11 +223,12 @@ async def patch_me(request: web.Request, body: MePatch) -> MeOut:
 )
 async def post_user(request: web.Request, body: UserCreate) -> MeOut:
     await require_admin(request)
+    password_hash = await hash_password(body.password)
     async with request.app[DATABASE].write() as session:
-        user = await create_user(
+        user = await add_user(
             session,
             body.username,
-            body.password,
+            password_hash,
             display_name=body.display_name or body.username,
             is_admin=body.is_admin,
         )

@@ -63,6 +63,14 @@ def check_cookie_write(request: web.Request, token: str) -> None:
     origin = request.headers.get("Origin")
     if origin is not None and origin.rstrip("/") not in request.app[SETTINGS].allowed_origins:
         raise Forbidden("cross-origin request refused")
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        raise Forbidden("cross-site request refused")
     expected = csrf_token(request.app[SECRET_KEY], token)
     if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
+
+
+def request_source(request: web.Request) -> str:
+    """Where a post comes from: "web" for the dashboard (cookie), "api" for token clients."""
+    _token, from_cookie = request_token(request)
+    return "web" if from_cookie else "api"

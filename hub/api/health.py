@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel
 
+from hub.api.middleware import error_response
 from hub.api.routing import ApiRoutes
 from hub.appkeys import DATABASE, METRICS
 
 routes = ApiRoutes(tag="operations")
+READY_TIMEOUT_S = 5.0  # a probe that hangs is worse than one that says "not ready"
 
 
 class HealthOut(BaseModel):
@@ -32,17 +35,11 @@ async def healthz(request: web.Request) -> HealthOut:
 )
 async def readyz(request: web.Request) -> ReadyOut | web.StreamResponse:
     try:
-        await request.app[DATABASE].ping()
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await request.app[DATABASE].ping()
     except Exception as exc:  # any driver error means "not ready", which is the answer
-        return web.json_response(
-            {
-                "error": {
-                    "code": "unavailable",
-                    "message": f"database unreachable: {type(exc).__name__}",
-                }
-            },
-            status=503,
-        )
+        # The exception's type only: its text may carry the database URL and its password.
+        return error_response(503, "unavailable", f"database unreachable: {type(exc).__name__}")
     return ReadyOut(status="ok", database="ok")
 
 

@@ -43,7 +43,7 @@ async def errors_as_json(
         if exc.status < 400 or not _wants_json(request):
             raise
         code = _STATUS_CODES.get(exc.status, "invalid")
-        return error_response(exc.status, code, exc.reason)
+        return error_response(exc.status, code, exc.reason, headers=_kept_headers(exc))
     except Exception:
         log.exception("unhandled error", method=request.method, path=request.path)
         return error_response(500, "internal", "internal error")
@@ -53,3 +53,12 @@ def _wants_json(request: web.Request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get(
         "Accept", ""
     )
+
+
+def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
+    """Headers the status needs (Allow on 405, Retry-After), not those of aiohttp's text body."""
+    return {
+        name: value
+        for name, value in exc.headers.items()
+        if not name.lower().startswith("content-")
+    }

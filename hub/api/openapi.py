@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 import hub
 from hub.api.routing import Endpoint
 from hub.api.schemas import ErrorBody
+from hub.appkeys import SETTINGS
 
 OPENAPI_PATH = "/api/openapi.json"
 _REF_TEMPLATE = "#/components/schemas/{model}"
@@ -33,27 +34,32 @@ def openapi_path(aiohttp_path: str) -> str:
     return _PATH_PARAMETER.sub(r"{\1}", aiohttp_path)
 
 
-def build_document(endpoints: list[Endpoint]) -> dict[str, Any]:
+def build_document(endpoints: list[Endpoint], *, page_size_max: int) -> dict[str, Any]:
+    """The document; `page_size_max` is the configured cap that `limit` is checked against."""
     models: set[type[BaseModel]] = {ErrorBody}
     for endpoint in endpoints:
-        models.update(m for m in (endpoint.body, endpoint.response) if m is not None)
+        models.update(m for m in (endpoint.body, endpoint.response, endpoint.query) if m)
     keyed = [
         (model, mode)
         for model in sorted(models, key=lambda m: m.__name__)
         for mode in ("validation", "serialization")
     ]
     refs, definitions = models_json_schema(keyed, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
+    schemas: dict[str, Any] = definitions.get("$defs", {})
     paths: dict[str, dict[str, Any]] = {}
+    operation_ids: set[str] = set()
     for endpoint in endpoints:
-        paths.setdefault(openapi_path(endpoint.path), {})[endpoint.method.lower()] = _operation(
-            endpoint, refs
-        )
+        operation = _operation(endpoint, refs, schemas, page_size_max)
+        if operation["operationId"] in operation_ids:
+            raise ValueError(f"two endpoints have the operationId {operation['operationId']!r}")
+        operation_ids.add(operation["operationId"])
+        paths.setdefault(openapi_path(endpoint.path), {})[endpoint.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "TaskFlow Hub API", "version": hub.__version__},
         "paths": paths,
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "taskflow_session"},
@@ -62,7 +68,9 @@ def build_document(endpoints: list[Endpoint]) -> dict[str, Any]:
     }
 
 
-def _operation(endpoint: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
+def _operation(
+    endpoint: Endpoint, refs: dict[Any, Any], schemas: dict[str, Any], page_size_max: int
+) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": endpoint.handler.__name__,
         "summary": endpoint.summary,
@@ -74,12 +82,10 @@ def _operation(endpoint: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
         for name in _PATH_PARAMETER.findall(endpoint.path)
     ]
     if endpoint.query is not None:
-        schema = endpoint.query.model_json_schema(ref_template=_REF_TEMPLATE)
-        required = set(schema.get("required", []))
-        parameters += [
-            {"name": name, "in": "query", "required": name in required, "schema": prop}
-            for name, prop in schema.get("properties", {}).items()
-        ]
+        parameters += _query_parameters(refs[(endpoint.query, "validation")], schemas)
+        for parameter in parameters:
+            if parameter["name"] == "limit":
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": page_size_max}
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
@@ -101,6 +107,8 @@ def _operation(endpoint: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
         statuses.add(401)
     if endpoint.body is not None or endpoint.query is not None:
         statuses.add(400)
+    if endpoint.body is not None:
+        statuses.add(413)
     if parameters and any(p["in"] == "path" for p in parameters):
         statuses.add(404)
     for status in sorted(statuses):
@@ -113,8 +121,19 @@ def _operation(endpoint: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
     return operation
 
 
+def _query_parameters(ref: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One query parameter per field of the query model (its schema is among the components,
+    so that references inside a field's schema resolve)."""
+    schema = schemas[ref["$ref"].rsplit("/", 1)[-1]]
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
 def add_openapi_route(app: web.Application, endpoints: list[Endpoint]) -> None:
-    document = build_document(endpoints)
+    document = build_document(endpoints, page_size_max=app[SETTINGS].page_size_max)
     document["paths"][OPENAPI_PATH] = {
         "get": {
             "operationId": "openapi",

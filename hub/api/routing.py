@@ -4,6 +4,8 @@ generated from exactly what the server enforces.
 
 A handler receives the request plus `body=` and/or `query=` (validated models) when the
 endpoint declares them, and returns a response model, a ready response, or None for 204.
+Before the handler runs, in this order: the caller is authenticated (auth endpoints), path ids
+out of the id range are 404, then the query and the body are validated (400, 413).
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hub.api.context import require_viewer
+from hub.api.schemas import MAX_ID
+from hub.appkeys import SETTINGS
 from hub.errors import Invalid, NotFound, TooLarge
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse | None]]
+_MAX_ID_DIGITS = len(str(MAX_ID))
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ def add_endpoints(app: web.Application, tables: list[ApiRoutes]) -> list[Endpoin
 
 def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
+        if endpoint.auth:
+            await require_viewer(request)
+        _check_path_ids(request)
         arguments: dict[str, Any] = {}
         if endpoint.query is not None:
             arguments["query"] = parse_query(endpoint.query, request)
@@ -120,10 +129,11 @@ async def parse_body(model: type[ModelT], request: web.Request) -> ModelT:
         raise Invalid("a JSON body is required")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise Invalid("malformed JSON") from None
     if not isinstance(data, dict):
         raise Invalid("the JSON body must be an object")
+    _refuse_nul(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -131,10 +141,36 @@ async def parse_body(model: type[ModelT], request: web.Request) -> ModelT:
 
 
 def parse_query(model: type[ModelT], request: web.Request) -> ModelT:
+    _refuse_nul(dict(request.query))
     try:
-        return model.model_validate(dict(request.query))
+        query = model.model_validate(dict(request.query))
     except ValidationError as exc:
         raise invalid_from(exc) from None
+    limit = getattr(query, "limit", None)
+    maximum = request.app[SETTINGS].page_size_max
+    if isinstance(limit, int) and limit > maximum:
+        raise Invalid(f"limit: must be at most {maximum}", field="limit")
+    return query
+
+
+def _refuse_nul(data: dict[str, Any]) -> None:
+    """Refuse text holding a NUL character, which PostgreSQL cannot store in any text column.
+
+    Walks the decoded JSON without recursion: json.loads accepts nesting deep enough that a
+    recursive walk could exceed the interpreter's recursion limit.
+    """
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        location, value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid(
+                f"{location or 'body'}: NUL characters are not allowed", field=location or None
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                pending += [(location, key), (f"{location}.{key}" if location else key, item)]
+        elif isinstance(value, list):
+            pending += [(f"{location}.{n}" if location else str(n), v) for n, v in enumerate(value)]
 
 
 def invalid_from(exc: ValidationError) -> Invalid:
@@ -148,8 +184,14 @@ def invalid_from(exc: ValidationError) -> Invalid:
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
-    """An integer id from the path; route patterns only match digits, so this guards overflow."""
-    value = int(request.match_info[name])
-    if value > 2**62:
-        raise NotFound("no such object")
-    return value
+    """An integer id from the path (range-checked before the handler runs)."""
+    return int(request.match_info[name])
+
+
+def _check_path_ids(request: web.Request) -> None:
+    """Route patterns only match digits; an id beyond any stored id is simply not there (and
+    must never reach the database driver, where it would overflow, nor `int()`, which refuses
+    strings of thousands of digits)."""
+    for value in request.match_info.values():
+        if value.isdecimal() and (len(value) > _MAX_ID_DIGITS or int(value) > MAX_ID):
+            raise NotFound("no such object")

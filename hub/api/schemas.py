@@ -8,12 +8,12 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.db.models import USERNAME_MAX
+from hub.mentions import ROOM_MENTIONS
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
 MAX_ID = 2**62
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")
-RESERVED_USERNAMES = frozenset({"room", "here", "channel", "everyone"})
 
 
 def _check_username(value: str) -> str:
@@ -21,7 +21,7 @@ def _check_username(value: str) -> str:
         raise ValueError("use 1-32 letters, digits, '_', '.' or '-'")
     if value[-1] in ".-":
         raise ValueError("must not end with '.' or '-' (a mention would stop before it)")
-    if value.lower() in RESERVED_USERNAMES:
+    if value.lower() in ROOM_MENTIONS:
         raise ValueError(f"{value!r} is reserved for mentions")
     return value
 
@@ -32,6 +32,8 @@ Username = Annotated[
 # A reference to an existing user: any spelling, matched case-insensitively.
 UsernameRef = Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX)]
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+# A sender's own id for a post, so that a resend after a lost ack is stored once.
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Request(BaseModel):

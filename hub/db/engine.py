@@ -7,8 +7,9 @@ deferred read transaction tries to upgrade.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,9 @@ class Database:
         self._reader = async_sessionmaker(engine, expire_on_commit=False)
         writer_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy wait is not fair; queueing this
+        # process's writers here keeps them in order and off the busy timeout.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -73,8 +77,11 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction, committed on success and rolled back on error."""
-        async with self._writer() as session, session.begin():
+        async with self._writer_turn(), self._writer() as session, session.begin():
             yield session
+
+    def _writer_turn(self) -> AbstractAsyncContextManager[object]:
+        return self._write_turn if self._write_turn is not None else nullcontext()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -192,6 +192,7 @@ class ChatMessage(Base):
     author_name: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(16), default="web")
     body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
@@ -212,6 +213,7 @@ class TaskComment(Base):
     author_name: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(16), default="web")
     body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]

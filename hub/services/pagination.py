@@ -22,17 +22,29 @@ class PageRequest:
     after: int | None = None
 
 
+NEWEST = 2**62
+
+
 def page_request(
-    limit: int | None, before: int | None, after: int | None, *, default: int, maximum: int
+    limit: int | None,
+    before: int | None,
+    after: int | None,
+    *,
+    default: int,
+    maximum: int,
+    newest_first: bool = False,
 ) -> PageRequest:
+    """Check a page's limit; with `newest_first`, no cursor means the newest page (history)."""
     if limit is not None and limit > maximum:
         raise Invalid(f"limit: must be at most {maximum}", field="limit")
+    if newest_first and before is None and after is None:
+        before = NEWEST
     return PageRequest(limit=limit or default, before=before, after=after)
 
 
 async def fetch_page(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     id_column: InstrumentedAttribute[int],
     page: PageRequest,
 ) -> tuple[Sequence[Any], int | None]:

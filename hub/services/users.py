@@ -21,14 +21,30 @@ async def create_user(
     display_name: str = "",
     is_admin: bool = False,
 ) -> User:
-    """A new user; Conflict when the name is taken in any spelling."""
+    """A new user, for tools and tests: the hash is computed inside the caller's transaction.
+    Request handlers hash first and call `add_user`, so no write lock waits on argon2."""
+    password_hash = await hash_password(password)
+    return await add_user(
+        session, username, password_hash, display_name=display_name, is_admin=is_admin
+    )
+
+
+async def add_user(
+    session: AsyncSession,
+    username: str,
+    password_hash: str,
+    *,
+    display_name: str = "",
+    is_admin: bool = False,
+) -> User:
+    """A new user with a hashed password; Conflict when the name is taken in any spelling."""
     if await user_by_name(session, username) is not None:
         raise Conflict(f"the username {username!r} is taken", field="username")
     user = User(
         username=username,
         username_key=username.lower(),
         display_name=display_name or username,
-        password_hash=await hash_password(password),
+        password_hash=password_hash,
         is_admin=is_admin,
         preferences={},
     )

@@ -1,0 +1,137 @@
+"""Boards and board members over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from hub.api.context import require_viewer
+from hub.api.paging import page_from
+from hub.api.routing import ApiRoutes, path_id
+from hub.api.schemas import MemberQuery, Page, PageQuery, Request, UsernameRef
+from hub.appkeys import DATABASE, WRITER
+from hub.db.models import BOARD_NAME_MAX, DESCRIPTION_MAX, STATUS_MAX
+from hub.services import boards
+from hub.services.access import Role
+
+routes = ApiRoutes(tag="boards")
+
+COLUMNS_MAX = 20
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX)]
+BoardName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BOARD_NAME_MAX)
+]
+ColumnName = Annotated[str, StringConstraints(pattern=rf"^[a-z0-9_]{{1,{STATUS_MAX}}}$")]
+
+
+class BoardIn(Request):
+    name: BoardName
+    description: Description = ""
+    columns: Annotated[list[ColumnName], Field(min_length=1, max_length=COLUMNS_MAX)] = Field(
+        default_factory=lambda: list(boards.DEFAULT_COLUMNS)
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _distinct(cls, columns: list[str]) -> list[str]:
+        if len(set(columns)) != len(columns):
+            raise ValueError("column names must be distinct")
+        return columns
+
+
+class BoardOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    columns: list[str]
+    role: Role | None
+    created_at: datetime
+
+
+class BoardMemberIn(Request):
+    username: UsernameRef
+    role: Role = "member"
+
+
+class BoardMemberOut(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+
+
+@routes.route(
+    "GET",
+    "/api/v1/boards",
+    summary="The boards one is a member of (every board for admins)",
+    query=PageQuery,
+    response=Page[BoardOut],
+)
+async def list_boards(request: web.Request, query: PageQuery) -> Page[BoardOut]:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].read() as session:
+        items, next_cursor = await boards.list_boards(session, viewer, page_from(request, query))
+    return Page[BoardOut](items=[BoardOut.model_validate(i) for i in items], next=next_cursor)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/boards",
+    summary="Create a board; its creator becomes its owner",
+    body=BoardIn,
+    response=BoardOut,
+    status=201,
+)
+async def create_board(request: web.Request, body: BoardIn) -> BoardOut:
+    viewer = await require_viewer(request)
+    async with request.app[WRITER].unit() as unit:
+        data = await boards.create_board(
+            unit, viewer, name=body.name, description=body.description, columns=body.columns
+        )
+    return BoardOut.model_validate(data)
+
+
+@routes.route("GET", r"/api/v1/boards/{id:\d+}", summary="One board", response=BoardOut)
+async def get_board(request: web.Request) -> BoardOut:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].read() as session:
+        data = await boards.get_board(session, viewer, path_id(request))
+    return BoardOut.model_validate(data)
+
+
+@routes.route(
+    "GET",
+    r"/api/v1/boards/{id:\d+}/members",
+    summary="A board's members; `q` keeps those whose username or display name starts with it",
+    query=MemberQuery,
+    response=Page[BoardMemberOut],
+)
+async def list_board_members(request: web.Request, query: MemberQuery) -> Page[BoardMemberOut]:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].read() as session:
+        items, next_cursor = await boards.list_board_members(
+            session, viewer, path_id(request), query.q, page_from(request, query)
+        )
+    return Page[BoardMemberOut](
+        items=[BoardMemberOut.model_validate(i) for i in items], next=next_cursor
+    )
+
+
+@routes.route(
+    "POST",
+    r"/api/v1/boards/{id:\d+}/members",
+    summary="Add a person to a board (board owners and admins)",
+    body=BoardMemberIn,
+    response=BoardMemberOut,
+    status=201,
+    errors=(403, 409),
+)
+async def add_board_member(request: web.Request, body: BoardMemberIn) -> BoardMemberOut:
+    viewer = await require_viewer(request)
+    async with request.app[WRITER].unit() as unit:
+        data = await boards.add_board_member(
+            unit, viewer, path_id(request), body.username, body.role
+        )
+    return BoardMemberOut.model_validate(data)

@@ -1,0 +1,153 @@
+"""Room messages and task comments over HTTP: the same use-cases as the WebSocket's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from hub.api.context import request_source, require_viewer
+from hub.api.paging import page_from
+from hub.api.routing import ApiRoutes, Handler, path_id
+from hub.api.schemas import ClientId, Page, PageQuery, Request, UserRef
+from hub.appkeys import DATABASE, SEND_THROTTLE, SETTINGS, WRITER
+from hub.services.authors import Author
+from hub.services.comments import TASK_COMMENTS
+from hub.services.messages import ROOM_MESSAGES
+from hub.services.posts import Thread
+
+routes = ApiRoutes(tag="messages")
+
+
+class PostIn(Request):
+    body: str
+    client_id: ClientId | None = None
+
+
+class PostPatch(Request):
+    body: str
+
+
+class PostOut(BaseModel):
+    id: int
+    seq: int
+    author: UserRef | None
+    author_name: str
+    source: str
+    body: str
+    html: str
+    mentions: list[str]
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+class MessageOut(PostOut):
+    room: int
+
+
+class CommentOut(PostOut):
+    task: int
+
+
+def _named(handler: Handler, name: str) -> Handler:
+    handler.__name__ = name  # the OpenAPI operationId
+    return handler
+
+
+def add_thread_routes(
+    thread: Thread[Any, Any], out: type[PostOut], *, place_path: str, post_path: str, plural: str
+) -> None:
+    """list/post under the place (`/rooms/{id}/messages`), edit/delete by id (`/messages/{id}`)."""
+    noun = thread.noun
+
+    async def list_posts(request: web.Request, query: PageQuery) -> Page[Any]:
+        viewer = await require_viewer(request)
+        async with request.app[DATABASE].read() as session:
+            items, next_cursor = await thread.history(
+                session, viewer, path_id(request), page_from(request, query, newest_first=True)
+            )
+        return Page[out](items=[out.model_validate(item) for item in items], next=next_cursor)  # type: ignore[valid-type]
+
+    async def create_post(request: web.Request, body: PostIn) -> PostOut:
+        viewer = await require_viewer(request)
+        await request.app[SEND_THROTTLE].take(viewer.id)
+        async with request.app[WRITER].unit() as unit:
+            data, _ = await thread.post(
+                unit,
+                path_id(request),
+                body.body,
+                author=Author.of(viewer, request_source(request)),
+                sender=viewer,
+                max_bytes=request.app[SETTINGS].max_message_bytes,
+                client_id=body.client_id,
+            )
+        return out.model_validate(data)
+
+    async def edit_post(request: web.Request, body: PostPatch) -> PostOut:
+        viewer = await require_viewer(request)
+        async with request.app[WRITER].unit() as unit:
+            data = await thread.edit(
+                unit,
+                viewer,
+                path_id(request),
+                body.body,
+                max_bytes=request.app[SETTINGS].max_message_bytes,
+            )
+        return out.model_validate(data)
+
+    async def delete_post(request: web.Request) -> PostOut:
+        viewer = await require_viewer(request)
+        async with request.app[WRITER].unit() as unit:
+            data = await thread.delete(unit, viewer, path_id(request))
+        return out.model_validate(data)
+
+    routes.route(
+        "GET",
+        place_path,
+        summary=f"A page of {plural} (the newest page by default)",
+        query=PageQuery,
+        response=Page[out],  # type: ignore[valid-type]
+    )(_named(list_posts, f"list_{plural}"))
+    routes.route(
+        "POST",
+        place_path,
+        summary=f"Post a {noun}",
+        body=PostIn,
+        response=out,
+        status=201,
+        errors=(403, 413, 429),
+    )(_named(create_post, f"post_{noun}"))
+    routes.route(
+        "PATCH",
+        post_path,
+        summary=f"Edit one's own {noun}",
+        body=PostPatch,
+        response=out,
+        errors=(403, 409, 413),
+    )(_named(edit_post, f"edit_{noun}"))
+    routes.route(
+        "DELETE",
+        post_path,
+        summary=f"Delete a {noun} (its author, or an admin)",
+        response=out,
+        errors=(403,),
+    )(_named(delete_post, f"delete_{noun}"))
+
+
+add_thread_routes(
+    ROOM_MESSAGES,
+    MessageOut,
+    place_path=r"/api/v1/rooms/{id:\d+}/messages",
+    post_path=r"/api/v1/messages/{id:\d+}",
+    plural="messages",
+)
+add_thread_routes(
+    TASK_COMMENTS,
+    CommentOut,
+    place_path=r"/api/v1/tasks/{id:\d+}/comments",
+    post_path=r"/api/v1/comments/{id:\d+}",
+    plural="comments",
+)

@@ -1,0 +1,98 @@
+"""Schema migrations, run from code: `taskflow-hub serve`/`migrate` and the tests.
+
+The Alembic scripts live inside the package (hub/db/migrations), so this works from an
+installed package and from any working directory. Each run is one transaction; on PostgreSQL
+it first takes an advisory lock, so several `serve` processes starting at once upgrade one
+after the other (the later ones find the schema already at head).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from hub.db.engine import Database, create_engine
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Any fixed 64-bit number that no other advisory-lock user of the database picks: "taskflow".
+MIGRATION_LOCK_KEY = int.from_bytes(b"taskflow", "big")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """The schema revision before and after an upgrade (None: an empty database)."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """A config pointing at the packaged scripts; env.py runs on `connection` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def upgrade_to_head(database_url: str) -> Upgrade:
+    def upgrade(connection: Connection) -> Upgrade:
+        before = _revision_of(connection)
+        command.upgrade(alembic_config(connection), "head")
+        return Upgrade(before=before, after=_revision_of(connection))
+
+    return await _in_migration_transaction(database_url, upgrade)
+
+
+async def downgrade_to_base(database_url: str) -> None:
+    def downgrade(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "base")
+
+    await _in_migration_transaction(database_url, downgrade)
+
+
+async def current_revision(database_url: str) -> str | None:
+    database = Database(create_engine(database_url))
+    try:
+        async with database.read() as session:
+            connection = await session.connection()
+            return await connection.run_sync(_revision_of)
+    finally:
+        await database.close()
+
+
+def _revision_of(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def _in_migration_transaction(database_url: str, migrate: Callable[[Connection], T]) -> T:
+    database = Database(create_engine(database_url))
+    try:
+        # A write transaction: BEGIN IMMEDIATE on SQLite, which serialises writers there too.
+        async with database.write() as session:
+            if not database.is_sqlite:
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+            connection = await session.connection()
+            return await connection.run_sync(migrate)
+    finally:
+        await database.close()

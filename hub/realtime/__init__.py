@@ -1,0 +1,1 @@
+"""Real-time delivery: the broker between processes, per-stream fan-out, the /ws endpoint."""

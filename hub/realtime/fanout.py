@@ -1,0 +1,221 @@
+"""Per-stream fan-out inside one process, in seq order, with replay for `since`.
+
+For each stream with local subscribers a channel keeps `head`, the last seq delivered in
+order. Broker messages may arrive late, twice or out of order (several writers, several
+processes); the channel delivers each seq once, in order, and fills a gap it cannot wait out
+from the event log. A subscriber joining with `since` is sent the stored events first, with
+live events held back meanwhile, so it sees no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import structlog
+
+from hub.db.engine import Database
+from hub.realtime.broker import Broker, BrokerMessage
+from hub.realtime.connection import Connection
+from hub.realtime.frames import event_frame, reset_frame, subscribed_frame
+from hub.services.streams import events_after, last_seq
+
+log = structlog.get_logger(__name__)
+
+GAP_WAIT_S = 0.25
+
+
+@dataclass(eq=False)
+class Channel:
+    stream: str
+    head: int = 0
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    live: dict[Connection, None] = field(default_factory=dict)
+    replaying: dict[Connection, list[tuple[int, bytes]]] = field(default_factory=dict)
+    early: dict[int, bytes] = field(default_factory=dict)
+    gap_filler: asyncio.Task[None] | None = None
+
+    def broadcast(self, frame: bytes, seq: int | None) -> None:
+        for connection in self.live:
+            connection.send(frame)
+        if seq is not None:
+            for held in self.replaying.values():
+                held.append((seq, frame))
+
+    @property
+    def empty(self) -> bool:
+        return not self.live and not self.replaying
+
+
+class Fanout:
+    def __init__(self, broker: Broker, database: Database, *, replay_limit: int) -> None:
+        self._broker = broker
+        self._database = database
+        self._replay_limit = replay_limit
+        self._channels: dict[str, Channel] = {}
+        broker.start(self.deliver)
+
+    def deliver(self, message: BrokerMessage) -> None:
+        """Take one broker message (called on the event loop, never awaits)."""
+        channel = self._channels.get(message.stream)
+        if channel is None:
+            return
+        if message.seq is None:
+            channel.broadcast(message.frame, None)
+        elif not channel.ready.is_set() or message.seq > channel.head + 1:
+            channel.early[message.seq] = message.frame
+            self._watch_gap(channel)
+        elif message.seq == channel.head + 1:
+            self._advance(channel, message.seq, message.frame)
+
+    def online(self, stream: str) -> list[str]:
+        """Usernames with a socket on `stream` in this process."""
+        channel = self._channels.get(stream)
+        if channel is None:
+            return []
+        return sorted({connection.viewer.username for connection in channel.live})
+
+    async def join(self, connection: Connection, stream: str, since: int | None) -> None:
+        """Subscribe `connection`: replay after `since`, then `subscribed`, then live events."""
+        channel = await self._open(stream)
+        self.leave(connection, stream, close_empty=False)
+        try:
+            if since is None or since == channel.head:
+                self._go_live(channel, connection, channel.head if since is None else since, [])
+                return
+            held: list[tuple[int, bytes]] = []
+            channel.replaying[connection] = held
+            try:
+                reached = await self._replay(connection, stream, since, channel.head)
+            finally:
+                channel.replaying.pop(connection, None)
+            if connection.closing:
+                return
+            if reached is None:
+                connection.send(reset_frame(stream))
+                self._go_live(channel, connection, channel.head, [])
+            else:
+                self._go_live(channel, connection, reached, held)
+        finally:
+            if channel.empty:
+                self._close(channel)
+
+    def leave(self, connection: Connection, stream: str, *, close_empty: bool = True) -> None:
+        channel = self._channels.get(stream)
+        if channel is None:
+            return
+        channel.live.pop(connection, None)
+        channel.replaying.pop(connection, None)
+        connection.streams.discard(stream)
+        if close_empty and channel.empty and channel.ready.is_set():
+            self._close(channel)
+
+    def leave_all(self, connection: Connection) -> None:
+        for stream in list(connection.streams):
+            self.leave(connection, stream)
+
+    async def close(self) -> None:
+        for channel in list(self._channels.values()):
+            self._close(channel)
+
+    async def _open(self, stream: str) -> Channel:
+        """The ready channel of `stream`, opened (broker subscription, head from the log) once."""
+        for _attempt in range(3):
+            channel = self._channels.get(stream) or await self._create(stream)
+            await channel.ready.wait()
+            if self._channels.get(stream) is channel:
+                return channel
+        raise ConnectionError(f"could not open {stream}")
+
+    async def _create(self, stream: str) -> Channel:
+        channel = Channel(stream)
+        self._channels[stream] = channel
+        try:
+            await self._broker.subscribe(stream)
+            async with self._database.read() as session:
+                channel.head = await last_seq(session, stream)
+        except BaseException:
+            self._channels.pop(stream, None)
+            raise
+        finally:
+            channel.ready.set()
+        self._drain_early(channel)
+        return channel
+
+    async def _replay(
+        self, connection: Connection, stream: str, since: int, until: int
+    ) -> int | None:
+        """Send the stored events since < seq <= until and return the seq reached, or None
+        when they cannot all be replayed (too many, no longer stored, or `since` is ahead of
+        the stream). A `since` ahead of this process but not of storage waits for live events."""
+        if until - since > self._replay_limit:
+            return None
+        async with self._database.read() as session:
+            if since > until:
+                return since if since <= await last_seq(session, stream) else None
+            events = await events_after(session, stream, since, until=until, limit=until - since)
+        if len(events) != until - since or events[0].seq != since + 1:
+            return None
+        for event in events:
+            connection.send(event_frame(event))
+        return until
+
+    def _go_live(
+        self, channel: Channel, connection: Connection, seq: int, held: list[tuple[int, bytes]]
+    ) -> None:
+        connection.send(subscribed_frame(channel.stream, seq))
+        for held_seq, frame in held:
+            if held_seq > seq:
+                connection.send(frame)
+        channel.live[connection] = None
+        connection.streams.add(channel.stream)
+
+    def _advance(self, channel: Channel, seq: int, frame: bytes) -> None:
+        channel.head = seq
+        channel.broadcast(frame, seq)
+        self._drain_early(channel)
+
+    def _drain_early(self, channel: Channel) -> None:
+        early = channel.early
+        for seq in [seq for seq in early if seq <= channel.head]:
+            del early[seq]
+        while (frame := early.pop(channel.head + 1, None)) is not None:
+            channel.head += 1
+            channel.broadcast(frame, channel.head)
+
+    def _watch_gap(self, channel: Channel) -> None:
+        if channel.gap_filler is None or channel.gap_filler.done():
+            channel.gap_filler = asyncio.get_running_loop().create_task(self._fill_gap(channel))
+
+    async def _fill_gap(self, channel: Channel) -> None:
+        """Wait briefly for late messages; then read what is still missing from the log."""
+        while channel.early and self._channels.get(channel.stream) is channel:
+            await asyncio.sleep(GAP_WAIT_S)
+            await channel.ready.wait()
+            if not channel.early:
+                return
+            first_early = min(channel.early)
+            try:
+                async with self._database.read() as session:
+                    missing = await events_after(
+                        session,
+                        channel.stream,
+                        channel.head,
+                        until=first_early - 1,
+                        limit=first_early - 1 - channel.head,
+                    )
+            except Exception:
+                log.exception("gap fill failed", stream=channel.stream)
+                continue
+            for event in missing:
+                if event.seq == channel.head + 1:
+                    self._advance(channel, event.seq, event_frame(event))
+
+    def _close(self, channel: Channel) -> None:
+        if self._channels.get(channel.stream) is channel:
+            del self._channels[channel.stream]
+        if channel.gap_filler is not None:
+            channel.gap_filler.cancel()
+        for connection in list(channel.live):
+            connection.streams.discard(channel.stream)
+        asyncio.get_running_loop().create_task(self._broker.unsubscribe(channel.stream))

@@ -1,0 +1,145 @@
+"""What the hub does with each client frame of DESIGN §6, for one connection."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+import structlog
+from aiohttp import web
+from pydantic import ValidationError
+
+from hub.appkeys import BROKER, DATABASE, FANOUT, PRESENCE, SEND_THROTTLE, SETTINGS, WRITER
+from hub.errors import HubError, Invalid, NotFound
+from hub.realtime.authorize import authorize_stream
+from hub.realtime.broker import BrokerMessage
+from hub.realtime.connection import Connection
+from hub.realtime.frames import (
+    CLIENT_FRAME,
+    KNOWN_TYPES,
+    PONG,
+    CommentSend,
+    MessageSend,
+    Ping,
+    Read,
+    Subscribe,
+    Typing,
+    Unsubscribe,
+    ack_frame,
+    error_frame,
+    typing_frame,
+)
+from hub.services.authors import Author
+from hub.services.comments import TASK_COMMENTS
+from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
+from hub.services.posts import Thread
+
+log = structlog.get_logger(__name__)
+
+
+class FrameHandler:
+    def __init__(self, app: web.Application, connection: Connection, source: str) -> None:
+        self._app = app
+        self._source = source
+        self._connection = connection
+        self._settings = app[SETTINGS]
+        self._last_typing: dict[str, float] = {}
+
+    def refuse(self, message: str, **where: Any) -> bool:
+        self._connection.send(error_frame("invalid", message, **where))
+        return False
+
+    async def handle(self, raw: str) -> bool:
+        """Act on one text frame; False when the frame itself was malformed."""
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return self.refuse("frames must be JSON")
+        if not isinstance(data, dict):
+            return self.refuse("a frame must be a JSON object")
+        client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
+        stream = data.get("stream") if isinstance(data.get("stream"), str) else None
+        if data.get("type") not in KNOWN_TYPES:
+            return self.refuse(f"unknown frame type {data.get('type')!r}", client_id=client_id)
+        try:
+            frame = CLIENT_FRAME.validate_python(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"][1:])
+            return self.refuse(f"{field}: {error['msg']}", client_id=client_id, stream=stream)
+        try:
+            await self._dispatch(frame)
+        except HubError as exc:
+            where = {"client_id": client_id} if client_id is not None else {"stream": stream}
+            self._connection.send(error_frame(exc.code, exc.message, **where))
+            return not isinstance(exc, Invalid)
+        return True
+
+    async def _dispatch(self, frame: object) -> None:
+        match frame:
+            case Ping():
+                self._connection.send(PONG)
+            case Subscribe(stream=stream, since=since):
+                await self._subscribe(stream, since)
+            case Unsubscribe(stream=stream):
+                self._app[FANOUT].leave(self._connection, stream)
+                self._app[PRESENCE].changed(stream)
+            case MessageSend() | CommentSend():
+                await self._send(frame)
+            case Typing(stream=stream):
+                await self._typing(stream)
+            case Read(stream=stream, seq=seq):
+                await self._read(stream, seq)
+
+    async def _subscribe(self, stream: str, since: int | None) -> None:
+        viewer = self._connection.viewer
+        async with self._app[DATABASE].read() as session:
+            await authorize_stream(session, viewer, stream)
+        await self._app[FANOUT].join(self._connection, stream, since)
+        self._app[PRESENCE].changed(stream)
+
+    async def _send(self, frame: MessageSend | CommentSend) -> None:
+        viewer = self._connection.viewer
+        await self._app[SEND_THROTTLE].take(viewer.id)
+        thread: Thread[Any, Any]
+        thread, place = (
+            (ROOM_MESSAGES, frame.room)
+            if isinstance(frame, MessageSend)
+            else (TASK_COMMENTS, frame.task)
+        )
+        async with self._app[WRITER].unit() as unit:
+            data, _ = await thread.post(
+                unit,
+                place,
+                frame.body,
+                author=Author.of(viewer, self._source),
+                sender=viewer,
+                max_bytes=self._settings.max_message_bytes,
+                client_id=frame.client_id,
+            )
+        self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"]))
+
+    async def _typing(self, stream: str) -> None:
+        if stream not in self._connection.streams:
+            raise NotFound("subscribe to the stream first")
+        now = time.monotonic()
+        if now - self._last_typing.get(stream, -1e9) < self._settings.typing_interval_s:
+            return
+        self._last_typing[stream] = now
+        frame = typing_frame(stream, self._connection.viewer.username)
+        await self._app[BROKER].publish(BrokerMessage(stream, None, frame))
+
+    async def _read(self, stream: str, seq: int) -> None:
+        kind, _, raw_id = stream.partition(":")
+        if kind != "room":
+            raise Invalid("read markers are kept for rooms only", field="stream")
+        async with self._app[DATABASE].write() as session:
+            await mark_read_up_to(session, self._connection.viewer, int(raw_id), seq)
+
+    async def disconnected(self) -> None:
+        fanout = self._app[FANOUT]
+        streams = list(self._connection.streams)
+        fanout.leave_all(self._connection)
+        for stream in streams:
+            self._app[PRESENCE].changed(stream)

@@ -1,0 +1,123 @@
+"""Message and comment bodies as HTML that is safe to put in another person's page, and as
+short plain-text excerpts for notifications.
+
+Two layers: markdown-it-py renders raw HTML as text and links only http(s) and mailto URLs
+(`hub.markdown`); nh3 then keeps only the tags and attributes listed here, whatever the
+first layer let through. Images are never loaded, because a remote image is a read receipt
+for whoever serves it: `![alt](url)` becomes a link labelled with its alt text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import nh3
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from hub.markdown import ChatMarkdown
+
+# What markdown-it emits for our dialect, minus <img>; anything else is dropped, keeping its text.
+# fmt: off
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "blockquote", "pre", "code", "strong", "em", "s", "a",
+    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+    "table", "thead", "tbody", "tr", "th", "td",
+})
+# fmt: on
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener noreferrer"
+# A snippet parses the body's lines up to about `limit * _SNIPPET_HEAD` characters (all of it
+# when they show too little text): a long body costs as much to parse as to render.
+_SNIPPET_HEAD = 10
+
+
+def _plain_text(tokens: Sequence[Token] | None) -> str:
+    """What inline tokens say without their markup (an image's alt text, a snippet)."""
+    parts: list[str] = []
+    for token in tokens or ():
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.type == "image":
+            parts.append(_plain_text(token.children))
+    return "".join(parts)
+
+
+def _images_to_links(state: StateCore) -> None:
+    """Replace each image by a link to it labelled with its alt text (or its URL), and an
+    image inside a link (a badge) by its alt text alone."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        depth = 0
+        for token in block.children:
+            if token.type != "image":
+                if token.type == "link_open":
+                    depth += 1
+                elif token.type == "link_close":
+                    depth -= 1
+                children.append(token)
+                continue
+            alt = _plain_text(token.children)
+            src = str(token.attrGet("src") or "")
+            if depth:
+                children.append(Token("text", "", 0, content=alt))
+                continue
+            link = Token("link_open", "a", 1, attrs={"href": src})
+            if title := token.attrGet("title"):
+                link.attrSet("title", title)
+            label = Token("text", "", 0, content=alt or state.md.normalizeLinkText(src))
+            children += [link, label, Token("link_close", "a", -1)]
+        block.children = children
+
+
+_MARKDOWN = ChatMarkdown()
+_MARKDOWN.core.ruler.push("images_to_links", _images_to_links)
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=set(LINK_SCHEMES),
+    url_relative="deny",
+    link_rel=LINK_REL,
+    set_tag_attribute_values={"a": {"target": "_blank"}},
+    strip_comments=True,
+)
+
+
+def _plain_body(text: str) -> str:
+    parts: list[str] = []
+    for token in _MARKDOWN.parse(text):
+        if token.type == "inline":
+            parts.append(_plain_text(token.children))
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return " ".join(" ".join(parts).split())
+
+
+def render_markdown(text: str) -> str:
+    """The sanitised HTML of a body. Mentions stay plain text."""
+    return _CLEANER.clean(_MARKDOWN.render(text))
+
+
+def snippet(text: str, limit: int = 140) -> str:
+    """At most `limit` characters of a body's text: markdown syntax dropped (link text and
+    code kept), whitespace collapsed, cut at a word with `…` when too long. Plain text, not
+    HTML: escape it where it is shown."""
+    end = text.find("\n", limit * _SNIPPET_HEAD)
+    head = text if end == -1 else text[:end]
+    plain = _plain_body(head)
+    if len(plain) <= limit and len(head) < len(text):
+        plain = _plain_body(text)
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    if not plain[limit - 1].isspace():  # mid-word: end at the last whole word, if near
+        space = cut.rfind(" ")
+        if space > limit // 2:
+            cut = cut[:space]
+    return cut.rstrip() + "…"

@@ -1,0 +1,182 @@
+"""Notifications: created with the change that causes them, pushed on the person's own stream."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from hub.auth.sessions import Viewer
+from hub.db.models import Notification, User
+from hub.db.types import utcnow
+from hub.errors import NotFound
+from hub.events import NotificationCreated, NotificationsRead, UserId
+from hub.services.authors import author_json
+from hub.services.pagination import PageRequest, fetch_page
+from hub.services.unit_of_work import UnitOfWork
+
+SNIPPET_MAX = 280
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a notification points at, with the ids needed to build its link."""
+
+    type: str
+    id: int
+    board_id: int | None = None
+    room_id: int | None = None
+    task_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str | None
+    display_name: str
+
+
+def target_json(notification: Notification) -> dict[str, Any]:
+    kind, target_id = notification.target_type, notification.target_id
+    if kind == "message":
+        room = notification.room_id
+        return {
+            "type": kind,
+            "id": target_id,
+            "room": room,
+            "url": f"/messaging/room/{room}/#message-{target_id}",
+        }
+    if kind == "comment":
+        task = notification.task_id
+        return {
+            "type": kind,
+            "id": target_id,
+            "task": task,
+            "url": f"/messaging/task/{task}/comments/#comment-{target_id}",
+        }
+    if kind == "room":
+        return {
+            "type": kind,
+            "id": target_id,
+            "room": target_id,
+            "url": f"/messaging/room/{target_id}/",
+        }
+    return {"type": kind, "id": target_id, "board": target_id, "url": f"/boards/{target_id}/"}
+
+
+def notification_json(notification: Notification, actor: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "actor": actor,
+        "target": target_json(notification),
+        "snippet": notification.snippet,
+        "created_at": notification.created_at.isoformat(),
+        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+    }
+
+
+async def notify(
+    unit: UnitOfWork,
+    user_ids: Sequence[int],
+    *,
+    kind: str,
+    actor: Actor | None,
+    target: Target,
+    snippet: str,
+) -> None:
+    """Store one notification per person and push each on that person's stream."""
+    if not user_ids:
+        return
+    rows = [
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            actor_id=actor.user_id if actor else None,
+            actor_name=actor.display_name if actor else "",
+            target_type=target.type,
+            target_id=target.id,
+            board_id=target.board_id,
+            room_id=target.room_id,
+            task_id=target.task_id,
+            snippet=snippet[:SNIPPET_MAX],
+            created_at=utcnow(),
+        )
+        for user_id in user_ids
+    ]
+    unit.session.add_all(rows)
+    await unit.session.flush()
+    actor_data = author_json(actor.user_id, actor.username, actor.display_name) if actor else None
+    for row in rows:
+        await unit.record(
+            NotificationCreated(UserId(row.user_id), notification_json(row, actor_data))
+        )
+
+
+async def list_notifications(
+    session: AsyncSession, viewer: Viewer, page: PageRequest, *, unread_only: bool
+) -> tuple[list[dict[str, Any]], int | None]:
+    actor = aliased(User)
+    statement = (
+        select(Notification, actor)
+        .outerjoin(actor, actor.id == Notification.actor_id)
+        .where(Notification.user_id == viewer.id)
+    )
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    rows, next_cursor = await fetch_page(session, statement, Notification.id, page)
+    items = [
+        notification_json(
+            row, author_json(user.id, user.username, user.display_name) if user else None
+        )
+        for row, user in rows
+    ]
+    return items, next_cursor
+
+
+async def unread_count(session: AsyncSession, viewer: Viewer) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def mark_read(unit: UnitOfWork, viewer: Viewer, notification_id: int) -> dict[str, Any]:
+    row = await unit.session.get(Notification, notification_id)
+    if row is None or row.user_id != viewer.id:
+        raise NotFound("no such notification")
+    if row.read_at is None:
+        row.read_at = utcnow()
+        await unit.session.flush()
+        await _record_read(unit, viewer, [row.id])
+    actor = await unit.session.get(User, row.actor_id) if row.actor_id else None
+    return notification_json(
+        row, author_json(actor.id, actor.username, actor.display_name) if actor else None
+    )
+
+
+async def mark_all_read(unit: UnitOfWork, viewer: Viewer) -> int:
+    ids = list(
+        await unit.session.scalars(
+            select(Notification.id).where(
+                Notification.user_id == viewer.id, Notification.read_at.is_(None)
+            )
+        )
+    )
+    if ids:
+        await unit.session.execute(
+            update(Notification).where(Notification.id.in_(ids)).values(read_at=utcnow())
+        )
+        await _record_read(unit, viewer, ids)
+    return len(ids)
+
+
+async def _record_read(unit: UnitOfWork, viewer: Viewer, ids: list[int]) -> None:
+    unread = await unread_count(unit.session, viewer)
+    await unit.record(NotificationsRead(UserId(viewer.id), {"ids": ids, "unread": unread}))

@@ -1,0 +1,331 @@
+"""Posts: room messages and task comments, which share every rule but where they live.
+
+A `Thread` kind (rooms for messages, tasks for comments; see `messages` and `comments`) says
+where posts live, who may read and write there and who may be notified; the use-cases here
+(post, edit, delete, list) are written once for both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.auth.sessions import Viewer
+from hub.db.models import ChatMessage, Mention, TaskComment, User
+from hub.db.types import utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from hub.events import HubEvent
+from hub.mentions import parse_mentions
+from hub.render import render_markdown, snippet
+from hub.services.authors import Author, author_json
+from hub.services.notifications import Actor, Target, notify
+from hub.services.pagination import PageRequest, fetch_page
+from hub.services.unit_of_work import UnitOfWork
+
+PostT = TypeVar("PostT", ChatMessage, TaskComment)
+PlaceT = TypeVar("PlaceT")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone who can see a post and so may be notified about it."""
+
+    user_id: int
+    username: str
+
+
+class Thread(ABC, Generic[PostT, PlaceT]):
+    """Where posts of one kind live (a room, a task) and the rules that differ by kind."""
+
+    model: type[PostT]
+    place_key: str  # "room" | "task": the key naming the place in a post's JSON
+    noun: str  # "message" | "comment"
+    mention_key: str  # the Mention column that points at this kind of post
+    room_mentions: bool  # whether @room notifies everyone who can see the place
+    follower_kind: str = ""  # notification kind for `followers`
+
+    @property
+    def mention_column(self) -> ColumnElement[Any]:
+        return Mention.__table__.c[self.mention_key]
+
+    @abstractmethod
+    async def readable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> PlaceT:
+        """The place if `viewer` may read it, else NotFound."""
+
+    @abstractmethod
+    async def writable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> PlaceT:
+        """The place if `viewer` may post there: NotFound if unseen, Forbidden if read-only."""
+
+    @abstractmethod
+    async def get_place(self, session: AsyncSession, place_id: int) -> PlaceT | None: ...
+
+    @abstractmethod
+    def place_id(self, post: PostT) -> int: ...
+
+    @abstractmethod
+    def set_place(self, post: PostT, place: PlaceT) -> None: ...
+
+    @abstractmethod
+    def stream(self, place_id: int) -> str: ...
+
+    @abstractmethod
+    async def candidates(
+        self, session: AsyncSession, place: PlaceT, names: frozenset[str] | None
+    ) -> list[Candidate]:
+        """Who can see posts in `place` (only those named, lower-case, unless `names` is
+        None), in a stable order."""
+
+    @abstractmethod
+    async def followers(self, session: AsyncSession, place: PlaceT) -> list[int]:
+        """People told of every new post even unmentioned (a task's assignees)."""
+
+    @abstractmethod
+    def target(self, post: PostT, place: PlaceT) -> Target: ...
+
+    @abstractmethod
+    def created(self, place_id: int, data: dict[str, Any]) -> HubEvent: ...
+
+    @abstractmethod
+    def updated(self, place_id: int, data: dict[str, Any]) -> HubEvent: ...
+
+    @abstractmethod
+    def deleted(self, place_id: int, data: dict[str, Any]) -> HubEvent: ...
+
+    async def post(
+        self,
+        unit: UnitOfWork,
+        place_id: int,
+        body: str,
+        *,
+        author: Author,
+        sender: Viewer | None,
+        max_bytes: int,
+        client_id: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a post with its mentions and notifications: (post, True), or (the earlier
+        post, False) when this author already used `client_id` (a resend after a lost ack).
+        `sender` is the person whose rights apply (None: a bridge, already authorised)."""
+        session = unit.session
+        if sender is not None:
+            place = await self.writable(session, sender, place_id)
+        elif (found := await self.get_place(session, place_id)) is not None:
+            place = found
+        else:
+            raise NotFound(f"no such {self.place_key}")
+        if client_id is not None and author.user_id is not None:
+            earlier = await session.scalar(
+                select(self.model).where(
+                    self.model.author_id == author.user_id, self.model.client_id == client_id
+                )
+            )
+            if earlier is not None:
+                return (await self.json(session, [earlier]))[0], False
+        body = checked_body(body, max_bytes)
+        post = self.model(client_id=client_id, author_id=author.user_id, author_name=author.name)
+        self.set_place(post, place)
+        post.source, post.body, post.html = author.source, body, render_markdown(body)
+        post.seq = await unit.next_seq(self.stream(place_id))
+        session.add(post)
+        await session.flush()
+        mentioned = await self._mention(unit, post, place, author, body, already=set())
+        named = {candidate.user_id for candidate in mentioned}
+        followers = [
+            user_id
+            for user_id in await self.followers(session, place)
+            if user_id not in named and user_id != author.user_id
+        ]
+        await notify(
+            unit,
+            followers,
+            kind=self.follower_kind,
+            actor=_actor(author),
+            target=self.target(post, place),
+            snippet=snippet(body),
+        )
+        author_data = author_json(author.user_id, author.username, author.display_name)
+        data = post_json(
+            post, self.place_key, place_id, author_data, [c.username for c in mentioned]
+        )
+        await unit.record(self.created(place_id, data), seq=post.seq)
+        return data, True
+
+    async def edit(
+        self, unit: UnitOfWork, viewer: Viewer, post_id: int, body: str, *, max_bytes: int
+    ) -> dict[str, Any]:
+        """Change one's own post; people it newly mentions are notified, once."""
+        post, place = await self._find(unit.session, viewer, post_id)
+        if post.author_id != viewer.id:
+            raise Forbidden(f"only the author may edit a {self.noun}")
+        if post.deleted_at is not None:
+            raise Conflict(f"the {self.noun} was deleted")
+        post.body = checked_body(body, max_bytes)
+        post.html = render_markdown(post.body)
+        post.edited_at = utcnow()
+        already = set(
+            await unit.session.scalars(
+                select(Mention.user_id).where(self.mention_column == post.id)
+            )
+        )
+        await self._mention(unit, post, place, Author.of(viewer), post.body, already=already)
+        data = (await self.json(unit.session, [post]))[0]
+        await unit.record(self.updated(self.place_id(post), data))
+        return data
+
+    async def delete(self, unit: UnitOfWork, viewer: Viewer, post_id: int) -> dict[str, Any]:
+        """Soft delete by the author or an admin: the id and seq stay, the text goes."""
+        post, _place = await self._find(unit.session, viewer, post_id)
+        if post.author_id != viewer.id and not viewer.is_admin:
+            raise Forbidden(f"only the author or an admin may delete a {self.noun}")
+        if post.deleted_at is not None:
+            return (await self.json(unit.session, [post]))[0]
+        post.body, post.html, post.deleted_at = "", "", utcnow()
+        await unit.session.flush()
+        data = (await self.json(unit.session, [post]))[0]
+        await unit.record(self.deleted(self.place_id(post), data))
+        return data
+
+    async def history(
+        self, session: AsyncSession, viewer: Viewer, place_id: int, page: PageRequest
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of posts, oldest first."""
+        await self.readable(session, viewer, place_id)
+        place_column = getattr(self.model, f"{self.place_key}_id")
+        rows, next_cursor = await fetch_page(
+            session, select(self.model).where(place_column == place_id), self.model.id, page
+        )
+        return await self.json(session, [row[0] for row in rows]), next_cursor
+
+    async def json(self, session: AsyncSession, posts: Sequence[PostT]) -> list[dict[str, Any]]:
+        """The public shape of posts, with their authors and mentions loaded in two queries."""
+        authors = await _authors(session, posts)
+        mentions = await self._mentioned_names(session, posts)
+        return [
+            post_json(
+                post,
+                self.place_key,
+                self.place_id(post),
+                authors[post.id],
+                mentions.get(post.id, []),
+            )
+            for post in posts
+        ]
+
+    async def _find(
+        self, session: AsyncSession, viewer: Viewer, post_id: int
+    ) -> tuple[PostT, PlaceT]:
+        post = await session.get(self.model, post_id)
+        if post is None:
+            raise NotFound(f"no such {self.noun}")
+        try:
+            place = await self.readable(session, viewer, self.place_id(post))
+        except NotFound:
+            raise NotFound(f"no such {self.noun}") from None
+        return post, place
+
+    async def _mention(
+        self,
+        unit: UnitOfWork,
+        post: PostT,
+        place: PlaceT,
+        author: Author,
+        body: str,
+        *,
+        already: set[int],
+    ) -> list[Candidate]:
+        """Store and notify the people `body` newly mentions (never its author); return them."""
+        parsed = parse_mentions(body)
+        everyone = self.room_mentions and parsed.room
+        if not everyone and not parsed.usernames:
+            return []
+        names = None if everyone else parsed.usernames
+        mentioned = [
+            candidate
+            for candidate in await self.candidates(unit.session, place, names)
+            if candidate.user_id != author.user_id and candidate.user_id not in already
+        ]
+        unit.session.add_all(
+            Mention(**{self.mention_key: post.id, "user_id": candidate.user_id})
+            for candidate in mentioned
+        )
+        await notify(
+            unit,
+            [candidate.user_id for candidate in mentioned],
+            kind="mention",
+            actor=_actor(author),
+            target=self.target(post, place),
+            snippet=snippet(body),
+        )
+        return mentioned
+
+    async def _mentioned_names(
+        self, session: AsyncSession, posts: Sequence[PostT]
+    ) -> dict[int, list[str]]:
+        if not posts:
+            return {}
+        rows = await session.execute(
+            select(self.mention_column, User.username)
+            .join(User, User.id == Mention.user_id)
+            .where(self.mention_column.in_([post.id for post in posts]))
+            .order_by(Mention.id)
+        )
+        names: dict[int, list[str]] = {}
+        for post_id, username in rows:
+            names.setdefault(post_id, []).append(username)
+        return names
+
+
+def checked_body(body: str, max_bytes: int) -> str:
+    if len(body.encode()) > max_bytes:
+        raise TooLarge(f"body: at most {max_bytes} bytes", field="body")
+    if not body.strip():
+        raise Invalid("body: must not be empty", field="body")
+    return body
+
+
+def post_json(
+    post: ChatMessage | TaskComment,
+    place_key: str,
+    place_id: int,
+    author: dict[str, Any] | None,
+    mentions: list[str],
+) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        place_key: place_id,
+        "seq": post.seq,
+        "author": author,
+        "author_name": post.author_name,
+        "source": post.source,
+        "body": post.body,
+        "html": post.html,
+        "mentions": [] if post.deleted_at else mentions,
+        "created_at": post.created_at.isoformat(),
+        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+        "deleted_at": post.deleted_at.isoformat() if post.deleted_at else None,
+    }
+
+
+def _actor(author: Author) -> Actor:
+    return Actor(author.user_id, author.username, author.display_name)
+
+
+async def _authors(
+    session: AsyncSession, posts: Sequence[ChatMessage | TaskComment]
+) -> dict[int, dict[str, Any] | None]:
+    """Post id → the `author` object (null for platform authors without a hub account)."""
+    ids = {post.author_id for post in posts if post.author_id is not None}
+    users = {}
+    if ids:
+        users = {
+            user.id: user for user in await session.scalars(select(User).where(User.id.in_(ids)))
+        }
+    result: dict[int, dict[str, Any] | None] = {}
+    for post in posts:
+        user = users.get(post.author_id) if post.author_id is not None else None
+        result[post.id] = author_json(user.id, user.username, user.display_name) if user else None
+    return result
