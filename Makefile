@@ -27,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench/*.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

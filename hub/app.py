@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import structlog
 from aiohttp import web
 
 from hub.api import accounts, boards, health, notifications, openapi, posts, rooms, tasks
@@ -32,6 +33,8 @@ from hub.realtime.ws import websocket
 from hub.services.unit_of_work import Writer
 from hub.settings import Settings, load_or_create_secret_key
 from webui import routes as webui_routes
+
+log = structlog.get_logger(__name__)
 
 API_TABLES: list[ApiRoutes] = [
     accounts.routes,
@@ -73,6 +76,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _realtime(app: web.Application) -> AsyncIterator[None]:
     """The broker between processes, this process's fan-out, and the commit-then-publish writer."""
+    if app[SETTINGS].redis_url:
+        log.warning(
+            "HUB_REDIS_URL is set, but the Redis broker is not built yet: events reach the "
+            "sockets of this process only, so run one process"
+        )
     broker = InProcessBroker()
     app[BROKER] = broker
     app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=app[SETTINGS].replay_max_events)

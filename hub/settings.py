@@ -5,6 +5,7 @@ This is the only module that reads the process environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     allowed_origins: CommaList = []
+    trusted_proxies: CommaList = ["127.0.0.1", "::1"]
     public_url: str = ""
     debug: bool = False
     log_dir: Path | None = None
@@ -91,9 +93,9 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
+    def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
@@ -110,6 +112,13 @@ class Settings(BaseSettings):
             ):
                 raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
         return [origin.rstrip("/") for origin in value]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for address in value:
+            ipaddress.ip_address(address)  # raises ValueError naming the bad address
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -180,7 +189,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or "configuration"
         name = f"{ENV_PREFIX}{field.upper()}" if error["loc"] else field
-        lines.append(f"{name}: {error['msg']}")
+        lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
     return "; ".join(lines)
 
 

@@ -94,6 +94,26 @@ async def test_failed_logins_from_one_address_lock_that_address_only(
     assert status == 200, body
 
 
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(
+    make_user: UserFactory, anonymous: Api
+) -> None:
+    """The test client connects from 127.0.0.1, a trusted proxy by default, as nginx would."""
+    await make_user("carol")
+
+    async def login_via_proxy(client_address: str, username: str, password: str) -> int:
+        async with anonymous.client.post(
+            LOGIN,
+            json={"username": username, "password": password},
+            headers={"X-Forwarded-For": f"203.0.113.9, {client_address}"},
+        ) as response:
+            return response.status
+
+    for n in range(failures_allowed(anonymous)):
+        assert await login_via_proxy("198.51.100.7", f"guess{n}", "wrong password") == 401
+    assert await login_via_proxy("198.51.100.7", "carol", DEFAULT_PASSWORD) == 429
+    assert await login_via_proxy("198.51.100.8", "carol", DEFAULT_PASSWORD) == 200
+
+
 async def test_session_cookie_is_httponly_lax_and_not_secure_over_http(
     make_user: UserFactory, anonymous: Api
 ) -> None:

@@ -81,9 +81,9 @@ async def test_history_pages_backwards_from_the_newest(people: dict[str, Api], t
         (await alice.post(f"/api/v1/rooms/{team.room}/messages", {"body": f"m{n}"}))[1]["id"]
         for n in range(7)
     ]
-    status, newest = await alice.get(f"/api/v1/rooms/{team.room}/messages?limit=3")
+    _, newest = await alice.get(f"/api/v1/rooms/{team.room}/messages?limit=3")
     assert [m["id"] for m in newest["items"]] == ids[4:]
-    status, older = await alice.get(
+    _, older = await alice.get(
         f"/api/v1/rooms/{team.room}/messages?limit=3&before={newest['next']}"
     )
     assert [m["id"] for m in older["items"]] == ids[1:4]

@@ -118,3 +118,22 @@ async def test_notifications_arrive_live_and_can_be_read(
     assert status == 200 and done["count"] == unread_before
     assert (await bob.get("/api/v1/notifications/unread-count"))[1] == {"count": 0}
     await socket.close()
+
+
+async def test_being_added_to_a_board_or_room_notifies(people: dict[str, Api], team: Team) -> None:
+    """make_team added bob to the board and to the room; alice created both and gets neither."""
+    status, page = await people["bob"].get("/api/v1/notifications")
+    assert status == 200
+    added = {note["kind"]: note for note in page["items"] if note["kind"].startswith("added_to_")}
+    assert added["added_to_board"]["target"] == {
+        "type": "board",
+        "id": team.board,
+        "board": team.board,
+        "url": f"/boards/{team.board}/",
+    }
+    assert added["added_to_room"]["target"]["room"] == team.room
+    assert added["added_to_room"]["actor"]["username"] == "alice"
+    _, dave_page = await people["dave"].get("/api/v1/notifications")
+    assert [note["kind"] for note in dave_page["items"]] == ["added_to_board"]
+    _, alice_page = await people["alice"].get("/api/v1/notifications")
+    assert alice_page["items"] == []

@@ -151,6 +151,8 @@ async def test_binary_and_oversized_bodies_are_refused_without_closing(
     await a.send(type="message.send", room=team.room, body="x" * 20000, client_id="big")
     error = await a.receive_until("error")
     assert error == {**error, "code": "too_large", "client_id": "big"}
+    await a.send(type="message.send", room=team.room, body="nul\u0000byte", client_id="nul")
+    assert (await a.receive_until("error", client_id="nul"))["code"] == "invalid"
     ack = await a.send_message(team.room, "still here")
     assert ack["id"] > 0
     await a.close()

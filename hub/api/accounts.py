@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from pydantic import BaseModel, StringConstraints, field_validator
 
-from hub.api.context import SESSION_COOKIE, require_admin, require_viewer
+from hub.api.context import SESSION_COOKIE, client_address, require_admin, require_viewer
 from hub.api.routing import ApiRoutes
 from hub.api.schemas import Request, Username
 from hub.appkeys import DATABASE, LOGIN_THROTTLE, SECRET_KEY, SETTINGS
@@ -129,7 +129,7 @@ class UserCreate(Request):
 )
 async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
     throttle = request.app[LOGIN_THROTTLE]
-    address = request.remote or "unknown"
+    address = client_address(request)
     await throttle.check(body.username, address)
     settings = request.app[SETTINGS]
     database = request.app[DATABASE]

@@ -74,3 +74,17 @@ def request_source(request: web.Request) -> str:
     """Where a post comes from: "web" for the dashboard (cookie), "api" for token clients."""
     _token, from_cookie = request_token(request)
     return "web" if from_cookie else "api"
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address: behind a trusted reverse proxy, the nearest untrusted address in
+    X-Forwarded-For (so per-address limits do not lump every user under the proxy's)."""
+    trusted = request.app[SETTINGS].trusted_proxies
+    address = request.remote or "unknown"
+    if address not in trusted:
+        return address
+    forwarded = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed([hop for hop in forwarded if hop]):
+        if hop not in trusted:
+            return hop
+    return address

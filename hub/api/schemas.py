@@ -33,7 +33,7 @@ Username = Annotated[
 UsernameRef = Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX)]
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 # A sender's own id for a post, so that a resend after a lost ack is stored once.
-ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*$")]
 
 
 class Request(BaseModel):

@@ -47,13 +47,14 @@ STREAM_MAX = 64
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    # Every id is 64-bit, so no id or cursor a client sends can overflow a column.
+    type_annotation_map = {int: BigId, datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
     username_key: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
     display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX))
@@ -71,7 +72,7 @@ class AuthSession(Base):
 
     __tablename__ = "auth_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -81,7 +82,7 @@ class AuthSession(Base):
 class Board(Base):
     __tablename__ = "boards"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(BOARD_NAME_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     columns: Mapped[list[str]] = mapped_column(default=list)
@@ -96,7 +97,7 @@ class BoardMember(Base):
         CheckConstraint("role IN ('owner', 'member')", name="role"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="member")
@@ -108,7 +109,7 @@ class BoardMember(Base):
 class Task(Base):
     __tablename__ = "tasks"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(TASK_TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -133,7 +134,7 @@ class ChatRoom(Base):
     __tablename__ = "chat_rooms"
     __table_args__ = (UniqueConstraint("board_id", "name_key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(ROOM_NAME_MAX))
     name_key: Mapped[str] = mapped_column(String(ROOM_NAME_MAX))
@@ -146,7 +147,7 @@ class RoomMember(Base):
     __tablename__ = "room_members"
     __table_args__ = (UniqueConstraint("room_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     last_read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -170,7 +171,7 @@ class StreamEvent(Base):
     __tablename__ = "stream_events"
     __table_args__ = (UniqueConstraint("stream", "seq"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     stream: Mapped[str] = mapped_column(String(STREAM_MAX))
     seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(40))
@@ -185,7 +186,7 @@ class ChatMessage(Base):
         UniqueConstraint("author_id", "client_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(BigInteger)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -206,7 +207,7 @@ class TaskComment(Base):
         UniqueConstraint("author_id", "client_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(BigInteger)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -228,7 +229,7 @@ class Mention(Base):
         CheckConstraint("(message_id IS NULL) <> (comment_id IS NULL)", name="one_target"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("chat_messages.id", ondelete="CASCADE")
     )
@@ -242,7 +243,7 @@ class Mention(Base):
 class Digest(Base):
     __tablename__ = "digests"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -256,7 +257,7 @@ class Notification(Base):
         Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -278,7 +279,7 @@ class ExternalIdentity(Base):
     __tablename__ = "external_identities"
     __table_args__ = (UniqueConstraint("platform", "workspace", "external_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(16))
     workspace: Mapped[str] = mapped_column(String(64), default="")
@@ -296,7 +297,7 @@ class BridgeLink(Base):
         Index("ix_bridge_links_platform_channel", "platform", "channel"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(64))
     room_id: Mapped[int | None] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"))
@@ -316,7 +317,7 @@ class ExternalMessage(Base):
         Index("ix_external_messages_task_id", "task_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str] = mapped_column(String(64))
@@ -338,7 +339,7 @@ class InboundEvent(Base):
     __tablename__ = "inbound_events"
     __table_args__ = (UniqueConstraint("platform", "event_key"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     event_key: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -353,7 +354,7 @@ class OutboxItem(Base):
         CheckConstraint("state IN ('pending', 'done', 'failed')", name="state"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     destination: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(32))
@@ -372,7 +373,7 @@ class PlatformWebhook(Base):
     __tablename__ = "platform_webhooks"
     __table_args__ = (UniqueConstraint("platform", "channel"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(64))
     webhook_id: Mapped[str] = mapped_column(String(64))

@@ -16,6 +16,7 @@ from hub.db.types import utcnow
 from hub.errors import Conflict, Invalid
 from hub.events import BoardId, BoardMemberAdded
 from hub.services.access import Role, board_role, require_board_owner, visible_board
+from hub.services.notifications import Actor, Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 from hub.services.users import users_by_names
@@ -150,4 +151,12 @@ async def add_board_member(
     await flush_or_conflict(session, taken)
     member = board_member_json(user, role)
     await unit.record(BoardMemberAdded(BoardId(board.id), {**member, "board": board.id}))
+    await notify(
+        unit,
+        [user.id],
+        kind="added_to_board",
+        actor=Actor.of(viewer),
+        target=Target("board", board.id, board_id=board.id),
+        snippet=board.name,
+    )
     return member

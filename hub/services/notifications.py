@@ -39,6 +39,10 @@ class Actor:
     username: str | None
     display_name: str
 
+    @classmethod
+    def of(cls, viewer: Viewer) -> Actor:
+        return cls(viewer.id, viewer.username, viewer.display_name)
+
 
 def target_json(notification: Notification) -> dict[str, Any]:
     kind, target_id = notification.target_type, notification.target_id

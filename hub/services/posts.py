@@ -284,6 +284,8 @@ def checked_body(body: str, max_bytes: int) -> str:
         raise TooLarge(f"body: at most {max_bytes} bytes", field="body")
     if not body.strip():
         raise Invalid("body: must not be empty", field="body")
+    if "\x00" in body:
+        raise Invalid("body: must not contain NUL characters", field="body")
     return body
 
 

@@ -16,6 +16,7 @@ from hub.errors import Conflict
 from hub.events import BoardId, RoomCreated, RoomMemberAdded
 from hub.services.access import is_room_member, require_board_owner, visible_board, visible_room
 from hub.services.boards import board_members_named, flush_or_conflict, name_starts_with
+from hub.services.notifications import Actor, Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 
@@ -86,7 +87,7 @@ async def create_room(
     await unit.record(RoomCreated(BoardId(board.id), data))
     for user in users:
         if user.id != viewer.id:
-            await enrol_room_member(unit, room, user)
+            await enrol_room_member(unit, room, user, viewer)
     return data
 
 
@@ -115,10 +116,12 @@ async def add_room_member(
     (user,) = await board_members_named(session, room.board_id, [username], field="username")
     if await is_room_member(session, room.id, user.id):
         raise Conflict(f"{user.username} is already in this room", field="username")
-    return await enrol_room_member(unit, room, user)
+    return await enrol_room_member(unit, room, user, viewer)
 
 
-async def enrol_room_member(unit: UnitOfWork, room: ChatRoom, user: User) -> dict[str, Any]:
+async def enrol_room_member(
+    unit: UnitOfWork, room: ChatRoom, user: User, added_by: Viewer
+) -> dict[str, Any]:
     """Every way into a room but creating it comes here, so this is where being added is
     announced (a room's initial members included, its creator not)."""
     session = unit.session
@@ -128,4 +131,12 @@ async def enrol_room_member(unit: UnitOfWork, room: ChatRoom, user: User) -> dic
     )
     member = room_member_json(user)
     await unit.record(RoomMemberAdded(BoardId(room.board_id), {**member, "room": room.id}))
+    await notify(
+        unit,
+        [user.id],
+        kind="added_to_room",
+        actor=Actor.of(added_by),
+        target=Target("room", room.id, board_id=room.board_id, room_id=room.id),
+        snippet=room.name,
+    )
     return member
