@@ -38,6 +38,8 @@ async def test_message_reaches_other_member_with_same_id_and_seq(
     assert event["data"]["body"] == "hello @bob"
     assert event["data"]["author"] == {"username": "alice", "display_name": "Alice"}
     assert event["data"]["mentions"] == ["bob"]
+    _, history = await bob.get(f"/api/v1/rooms/{team.room}/messages")
+    assert history["items"][-1] == event["data"]  # the same shape, live or fetched
 
     c = await connect(carol)
     await c.send(type="subscribe", stream=stream)
@@ -299,3 +301,25 @@ async def raw_socket_that_never_reads(api: Api, stream: str) -> RawSocket:
     await writer.drain()
     await asyncio.sleep(0.2)
     return RawSocket(reader, writer)
+
+
+async def test_board_stream_carries_tasks_rooms_and_membership(trio: tuple[Api, Api, Api]) -> None:
+    alice, bob, _ = trio
+    team = await make_team(alice, bob)
+    stream = f"board:{team.board}"
+    b = await connect(bob)
+    await b.subscribe(stream)
+    _, task = await alice.post(f"/api/v1/boards/{team.board}/tasks", {"title": "Write docs"})
+    await alice.patch(f"/api/v1/tasks/{task['id']}", {"status": "done"})
+    await alice.post(f"/api/v1/boards/{team.board}/members", {"username": "carol"})
+    _, room = await alice.post(f"/api/v1/boards/{team.board}/rooms", {"name": "design"})
+    events = await b.events(stream, 4)
+    assert [e["event"] for e in events] == [
+        "task.created",
+        "task.updated",
+        "board.member_added",
+        "room.created",
+    ]
+    assert events[1]["data"]["status"] == "done" and events[3]["data"]["id"] == room["id"]
+    assert [e["seq"] for e in events] == list(range(events[0]["seq"], events[0]["seq"] + 4))
+    await b.close()

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from hub.db.inline_sqlite import connect_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "sqlite_begin"
 
@@ -38,11 +40,13 @@ def create_engine(database_url: str, **engine_options: Any) -> AsyncEngine:
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, autocommit_driver: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so that "begin" below decides the BEGIN.
-        dbapi_connection.isolation_level = None
+        # Take transaction control from the driver so that "begin" below decides the BEGIN
+        # (inline connections are opened that way already).
+        if not autocommit_driver:
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -56,6 +60,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _sqlite_writer_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for SQLite writes: inline connections (see `inline_sqlite`), one at a time."""
+    database = engine.url.database or ":memory:"
+    writer = create_async_engine(
+        engine.url, async_creator=lambda: connect_inline(database), pool_size=1, max_overflow=0
+    )
+    _configure_sqlite(writer, autocommit_driver=True)
+    return writer
+
+
 class Database:
     """The engine plus two ways in: `read()` for queries and `write()` for a transaction."""
 
@@ -63,7 +77,8 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._reader = async_sessionmaker(engine, expire_on_commit=False)
-        writer_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._write_engine = _sqlite_writer_engine(engine) if self.is_sqlite else engine
+        writer_engine = self._write_engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy wait is not fair; queueing this
         # process's writers here keeps them in order and off the busy timeout.
@@ -88,4 +103,6 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:
+        if self._write_engine is not self.engine:
+            await self._write_engine.dispose()
         await self.engine.dispose()

@@ -36,3 +36,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A UTC timestamp as the API writes it everywhere (`…Z`, like the HTTP responses)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

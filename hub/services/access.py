@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple, cast
 
-from sqlalchemy import BigInteger, ColumnElement, literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
@@ -16,12 +16,6 @@ from hub.db.models import Board, BoardMember, ChatRoom, RoomMember, Task
 from hub.errors import Forbidden, NotFound
 
 Role = Literal["owner", "member"]
-
-
-def wide_id(value: int) -> ColumnElement[int]:
-    """An id from a client, bound as 64-bit: boards, rooms and tasks have 32-bit keys on
-    PostgreSQL, and an id beyond that range must find nothing rather than overflow the driver."""
-    return literal(value, BigInteger())
 
 
 class BoardView(NamedTuple):
@@ -49,7 +43,7 @@ async def is_room_member(session: AsyncSession, room_id: int, user_id: int) -> b
 
 async def visible_board(session: AsyncSession, viewer: Viewer, board_id: int) -> BoardView:
     """The board if `viewer` is a member or an admin, else NotFound."""
-    board = await session.scalar(select(Board).where(Board.id == wide_id(board_id)))
+    board = await session.get(Board, board_id)
     role = await board_role(session, board_id, viewer.id) if board is not None else None
     if board is None or (role is None and not viewer.is_admin):
         raise NotFound("no such board")
@@ -66,7 +60,7 @@ async def require_board_owner(session: AsyncSession, viewer: Viewer, board_id: i
 
 async def visible_room(session: AsyncSession, viewer: Viewer, room_id: int) -> ChatRoom:
     """The room if `viewer` is one of its members or an admin, else NotFound."""
-    room = await session.scalar(select(ChatRoom).where(ChatRoom.id == wide_id(room_id)))
+    room = await session.get(ChatRoom, room_id)
     if room is None or not (viewer.is_admin or await is_room_member(session, room_id, viewer.id)):
         raise NotFound("no such room")
     return room
@@ -74,7 +68,7 @@ async def visible_room(session: AsyncSession, viewer: Viewer, room_id: int) -> C
 
 async def visible_task(session: AsyncSession, viewer: Viewer, task_id: int) -> Task:
     """The task if `viewer` is a member of its board or an admin, else NotFound."""
-    task = await session.scalar(select(Task).where(Task.id == wide_id(task_id)))
+    task = await session.get(Task, task_id)
     if task is None or not (
         viewer.is_admin or await board_role(session, task.board_id, viewer.id) is not None
     ):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
 from hub.db.models import Board, BoardMember, User
-from hub.db.types import utcnow
+from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Invalid
 from hub.events import BoardId, BoardMemberAdded
 from hub.services.access import Role, board_role, require_board_owner, visible_board
@@ -31,7 +31,7 @@ def board_json(board: Board, role: Role | None) -> dict[str, Any]:
         "description": board.description,
         "columns": list(board.columns),
         "role": role,
-        "created_at": board.created_at.isoformat(),
+        "created_at": iso(board.created_at),
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from hub.auth.sessions import Viewer
 from hub.db.models import Notification, User
-from hub.db.types import utcnow
+from hub.db.types import iso, utcnow
 from hub.errors import NotFound
 from hub.events import NotificationCreated, NotificationsRead, UserId
 from hub.services.authors import author_json
@@ -79,8 +79,8 @@ def notification_json(notification: Notification, actor: dict[str, Any] | None) 
         "actor": actor,
         "target": target_json(notification),
         "snippet": notification.snippet,
-        "created_at": notification.created_at.isoformat(),
-        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+        "created_at": iso(notification.created_at),
+        "read_at": iso(notification.read_at) if notification.read_at else None,
     }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
 from hub.db.models import ChatMessage, Mention, TaskComment, User
-from hub.db.types import utcnow
+from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from hub.events import HubEvent
 from hub.mentions import parse_mentions
@@ -306,9 +306,9 @@ def post_json(
         "body": post.body,
         "html": post.html,
         "mentions": [] if post.deleted_at else mentions,
-        "created_at": post.created_at.isoformat(),
-        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
-        "deleted_at": post.deleted_at.isoformat() if post.deleted_at else None,
+        "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at) if post.edited_at else None,
+        "deleted_at": iso(post.deleted_at) if post.deleted_at else None,
     }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
 from hub.db.models import ChatRoom, RoomMember, User
-from hub.db.types import utcnow
+from hub.db.types import iso, utcnow
 from hub.errors import Conflict
 from hub.events import BoardId, RoomCreated, RoomMemberAdded
 from hub.services.access import is_room_member, require_board_owner, visible_board, visible_room
@@ -27,7 +27,7 @@ def room_json(room: ChatRoom) -> dict[str, Any]:
         "board": room.board_id,
         "name": room.name,
         "description": room.description,
-        "created_at": room.created_at.isoformat(),
+        "created_at": iso(room.created_at),
     }
 
 

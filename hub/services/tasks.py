@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
 from hub.db.models import Board, Task, TaskAssignee, User
-from hub.db.types import utcnow
+from hub.db.types import iso, utcnow
 from hub.errors import Invalid
 from hub.events import BoardId, TaskCreated, TaskUpdated
 from hub.services.access import visible_board, visible_task
@@ -28,8 +28,8 @@ def task_json(task: Task, assignees: list[str]) -> dict[str, Any]:
         "description": task.description,
         "status": task.status,
         "assignees": assignees,
-        "created_at": task.created_at.isoformat(),
-        "updated_at": task.updated_at.isoformat(),
+        "created_at": iso(task.created_at),
+        "updated_at": iso(task.updated_at),
     }
 
 
