@@ -7,8 +7,6 @@ from typing import Any
 
 from hub.auth.sessions import Viewer
 
-SOURCES = ("web", "api", "slack", "discord")
-
 
 @dataclass(frozen=True)
 class Author:
@@ -20,10 +18,6 @@ class Author:
     @classmethod
     def of(cls, viewer: Viewer, source: str = "web") -> Author:
         return cls(viewer.id, viewer.username, viewer.display_name, source)
-
-    @property
-    def name(self) -> str:
-        return self.display_name
 
 
 def author_json(

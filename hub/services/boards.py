@@ -16,7 +16,8 @@ from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Invalid
 from hub.events import BoardId, BoardMemberAdded
 from hub.services.access import Role, board_role, require_board_owner, visible_board
-from hub.services.notifications import Actor, Target, notify
+from hub.services.authors import Author
+from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 from hub.services.users import users_by_names
@@ -155,7 +156,7 @@ async def add_board_member(
         unit,
         [user.id],
         kind="added_to_board",
-        actor=Actor.of(viewer),
+        actor=Author.of(viewer),
         target=Target("board", board.id, board_id=board.id),
         snippet=board.name,
     )

@@ -15,7 +15,7 @@ from hub.db.models import Notification, User
 from hub.db.types import iso, utcnow
 from hub.errors import NotFound
 from hub.events import NotificationCreated, NotificationsRead, UserId
-from hub.services.authors import author_json
+from hub.services.authors import Author, author_json
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 
@@ -31,17 +31,6 @@ class Target:
     board_id: int | None = None
     room_id: int | None = None
     task_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: int | None
-    username: str | None
-    display_name: str
-
-    @classmethod
-    def of(cls, viewer: Viewer) -> Actor:
-        return cls(viewer.id, viewer.username, viewer.display_name)
 
 
 def target_json(notification: Notification) -> dict[str, Any]:
@@ -89,7 +78,7 @@ async def notify(
     user_ids: Sequence[int],
     *,
     kind: str,
-    actor: Actor | None,
+    actor: Author | None,
     target: Target,
     snippet: str,
 ) -> None:

@@ -23,7 +23,7 @@ from hub.events import HubEvent
 from hub.mentions import parse_mentions
 from hub.render import render_markdown, snippet
 from hub.services.authors import Author, author_json
-from hub.services.notifications import Actor, Target, notify
+from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 
@@ -126,7 +126,9 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             if earlier is not None:
                 return (await self.json(session, [earlier]))[0], False
         body = checked_body(body, max_bytes)
-        post = self.model(client_id=client_id, author_id=author.user_id, author_name=author.name)
+        post = self.model(
+            client_id=client_id, author_id=author.user_id, author_name=author.display_name
+        )
         self.set_place(post, place)
         post.source, post.body, post.html = author.source, body, render_markdown(body)
         post.seq = await unit.next_seq(self.stream(place_id))
@@ -143,7 +145,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             unit,
             followers,
             kind=self.follower_kind,
-            actor=_actor(author),
+            actor=author,
             target=self.target(post, place),
             snippet=snippet(body),
         )
@@ -256,7 +258,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             unit,
             [candidate.user_id for candidate in mentioned],
             kind="mention",
-            actor=_actor(author),
+            actor=author,
             target=self.target(post, place),
             snippet=snippet(body),
         )
@@ -310,10 +312,6 @@ def post_json(
         "edited_at": iso(post.edited_at) if post.edited_at else None,
         "deleted_at": iso(post.deleted_at) if post.deleted_at else None,
     }
-
-
-def _actor(author: Author) -> Actor:
-    return Actor(author.user_id, author.username, author.display_name)
 
 
 async def _authors(

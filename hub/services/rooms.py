@@ -15,8 +15,9 @@ from hub.db.types import iso, utcnow
 from hub.errors import Conflict
 from hub.events import BoardId, RoomCreated, RoomMemberAdded
 from hub.services.access import is_room_member, require_board_owner, visible_board, visible_room
+from hub.services.authors import Author
 from hub.services.boards import board_members_named, flush_or_conflict, name_starts_with
-from hub.services.notifications import Actor, Target, notify
+from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 
@@ -135,7 +136,7 @@ async def enrol_room_member(
         unit,
         [user.id],
         kind="added_to_room",
-        actor=Actor.of(added_by),
+        actor=Author.of(added_by),
         target=Target("room", room.id, board_id=room.board_id, room_id=room.id),
         snippet=room.name,
     )
