@@ -128,28 +128,38 @@ class UserCreate(Request):
     errors=(400, 401, 429),
 )
 async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
+    token, user = await authenticate(request, body.username, body.password)
+    out = LoginOut(token=token, csrf_token=csrf_token(request.app[SECRET_KEY], token), user=user)
+    response = web.Response(body=out.model_dump_json(), content_type="application/json")
+    set_session_cookie(request, response, token)
+    return response
+
+
+async def authenticate(request: web.Request, username: str, password: str) -> tuple[str, MeOut]:
+    """Check a username and password (throttled per account and address) and open a login
+    session: (its token, the user). The API and the dashboard's login page both come here."""
     throttle = request.app[LOGIN_THROTTLE]
     address = client_address(request)
-    await throttle.check(body.username, address)
+    await throttle.check(username, address)
     settings = request.app[SETTINGS]
     database = request.app[DATABASE]
     async with database.read() as session:
-        user = await user_by_name(session, body.username)
+        user = await user_by_name(session, username)
     valid = (
-        user is not None
-        and user.is_active
-        and await verify_password(user.password_hash, body.password)
+        user is not None and user.is_active and await verify_password(user.password_hash, password)
     )
     if not valid or user is None:
-        await throttle.record_failure(body.username, address)
+        await throttle.record_failure(username, address)
         raise Unauthenticated("wrong username or password")
     async with database.write() as session:
         user = await session.get_one(User, user.id)
         token = await open_session(session, user, timedelta(hours=settings.session_ttl_hours))
-        out = LoginOut(
-            token=token, csrf_token=csrf_token(request.app[SECRET_KEY], token), user=MeOut.of(user)
-        )
-    response = web.Response(body=out.model_dump_json(), content_type="application/json")
+        return token, MeOut.of(user)
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """The browser's session cookie: HttpOnly, SameSite=Lax, Secure behind https."""
+    settings = request.app[SETTINGS]
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -159,7 +169,6 @@ async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
         secure=settings.public_url.startswith("https://"),
         max_age=settings.session_ttl_hours * 3600,
     )
-    return response
 
 
 @routes.route("POST", "/api/v1/auth/logout", summary="End this login session", status=204)

@@ -1,0 +1,55 @@
+"""The login page and logout: the same login as POST /api/v1/auth/login, with a form."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from hub.api.accounts import LoginIn, authenticate, set_session_cookie
+from hub.api.context import SESSION_COOKIE
+from hub.appkeys import DATABASE
+from hub.auth.sessions import Viewer, close_session
+from hub.errors import RateLimited, Unauthenticated
+from webui.rendering import Form, form_action, form_text, render
+
+
+def local_path(target: str) -> str:
+    """`target` when it is a path on this site, else "/" (no open redirect via ?next=)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+async def login_page(request: web.Request) -> web.Response:
+    context = {"next": local_path(request.query.get("next", "/")), "username": ""}
+    return await render(request, None, "login.html", context)
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username, password = form_text(form, "username"), form_text(form, "password")
+    target = local_path(form_text(form, "next"))
+    context = {"next": target, "username": username}
+    try:
+        credentials = LoginIn(username=username, password=password)
+        token, _user = await authenticate(request, credentials.username, credentials.password)
+    except (ValidationError, Unauthenticated):
+        context["error"] = "Wrong username or password."
+        return await render(request, None, "login.html", context, status=401)
+    except RateLimited as error:
+        context["error"] = "Too many failed logins. Try again in a minute."
+        response = await render(request, None, "login.html", context, status=429)
+        response.headers.update(error.headers())
+        return response
+    response = web.HTTPSeeOther(target)
+    set_session_cookie(request, response, token)
+    raise response
+
+
+@form_action
+async def logout_submit(request: web.Request, viewer: Viewer, _form: Form) -> web.HTTPSeeOther:
+    async with request.app[DATABASE].write() as session:
+        await close_session(session, viewer.session_id)
+    redirect = web.HTTPSeeOther("/login")
+    redirect.del_cookie(SESSION_COOKIE, path="/")
+    return redirect

@@ -1,0 +1,189 @@
+"""The dashboard's pages (DESIGN §9). Every read goes through the services, which decide who
+may see what; a page only arranges what they return."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.api.boards import BoardIn
+from hub.appkeys import DATABASE, SEND_THROTTLE, SETTINGS, WRITER
+from hub.auth.sessions import Viewer
+from hub.db.models import TaskComment
+from hub.errors import Invalid
+from hub.services.authors import Author
+from hub.services.boards import create_board, get_board, list_boards
+from hub.services.comments import TASK_COMMENTS
+from hub.services.messages import ROOM_MESSAGES
+from hub.services.notifications import list_notifications, mark_all_read
+from hub.services.pagination import PageRequest, page_request
+from hub.services.posts import Thread
+from hub.services.rooms import get_room, list_rooms
+from hub.services.tasks import get_task, list_tasks
+from webui.rendering import Context, Form, Handler, form_action, form_text, page, page_id
+
+Items = list[dict[str, Any]]
+Fetch = Callable[[PageRequest], Awaitable[tuple[Items, int | None]]]
+
+
+async def every_item(request: web.Request, fetch: Fetch) -> Items:
+    """All items of a paginated service list, a page of the largest size at a time."""
+    size = request.app[SETTINGS].page_size_max
+    items: Items = []
+    after = None
+    while True:
+        batch, after = await fetch(PageRequest(limit=size, after=after))
+        items += batch
+        if after is None:
+            return items
+
+
+def newest_page(request: web.Request) -> PageRequest:
+    settings = request.app[SETTINGS]
+    return page_request(
+        None,
+        None,
+        None,
+        default=settings.page_size_default,
+        maximum=settings.page_size_max,
+        newest_first=True,
+    )
+
+
+async def comment_counts(session: AsyncSession, task_ids: list[int]) -> dict[int, int]:
+    """Task id → how many comments it has (deleted ones not counted)."""
+    rows = await session.execute(
+        select(TaskComment.task_id, func.count())
+        .where(TaskComment.task_id.in_(task_ids), TaskComment.deleted_at.is_(None))
+        .group_by(TaskComment.task_id)
+    )
+    return dict(rows.all())
+
+
+@page("boards.html")
+async def boards_page(request: web.Request, viewer: Viewer) -> Context:
+    async with request.app[DATABASE].read() as session:
+        boards = await every_item(request, lambda page: list_boards(session, viewer, page))
+    return {"boards": boards}
+
+
+@form_action
+async def create_board_submit(request: web.Request, viewer: Viewer, form: Form) -> web.HTTPSeeOther:
+    try:
+        board_in = BoardIn(name=form_text(form, "name"))
+    except ValidationError:
+        raise Invalid("A board needs a name (at most 200 characters).", field="name") from None
+    async with request.app[WRITER].unit() as unit:
+        board = await create_board(unit, viewer, name=board_in.name, columns=board_in.columns)
+    return web.HTTPSeeOther(f"/boards/{board['id']}/")
+
+
+@page("board.html")
+async def board_page(request: web.Request, viewer: Viewer) -> Context:
+    board_id = page_id(request)
+    async with request.app[DATABASE].read() as session:
+        board = await get_board(session, viewer, board_id)
+        tasks = await every_item(request, lambda page: list_tasks(session, viewer, board_id, page))
+        rooms = await every_item(request, lambda page: list_rooms(session, viewer, board_id, page))
+        counts = await comment_counts(session, [task["id"] for task in tasks])
+    columns: dict[str, Items] = {column: [] for column in board["columns"]}
+    for task in tasks:
+        columns.setdefault(task["status"], []).append(
+            {**task, "comment_count": counts.get(task["id"], 0)}
+        )
+    return {"board": board, "columns": columns, "rooms": rooms}
+
+
+@page("rooms.html")
+async def rooms_page(request: web.Request, viewer: Viewer) -> Context:
+    board_id = page_id(request, "board_id")
+    async with request.app[DATABASE].read() as session:
+        board = await get_board(session, viewer, board_id)
+        rooms = await every_item(request, lambda page: list_rooms(session, viewer, board_id, page))
+    return {"board": board, "rooms": rooms}
+
+
+@page("thread.html")
+async def room_page(request: web.Request, viewer: Viewer) -> Context:
+    room_id = page_id(request)
+    async with request.app[DATABASE].read() as session:
+        room = await get_room(session, viewer, room_id)
+        board = await get_board(session, viewer, room["board"])
+        posts, older = await ROOM_MESSAGES.history(session, viewer, room_id, newest_page(request))
+    return {
+        "kind": "room",
+        "anchor": "message",
+        "title": room["name"],
+        "subtitle": room["description"],
+        "place": room,
+        "board": board,
+        "posts": posts,
+        "older": older,
+    }
+
+
+@page("thread.html")
+async def comments_page(request: web.Request, viewer: Viewer) -> Context:
+    task_id = page_id(request)
+    async with request.app[DATABASE].read() as session:
+        task = await get_task(session, viewer, task_id)
+        board = await get_board(session, viewer, task["board"])
+        posts, older = await TASK_COMMENTS.history(session, viewer, task_id, newest_page(request))
+    return {
+        "kind": "task",
+        "anchor": "comment",
+        "title": task["title"],
+        "subtitle": task["description"],
+        "place": task,
+        "board": board,
+        "posts": posts,
+        "older": older,
+    }
+
+
+def post_submit(thread: Thread[Any, Any], location: str) -> Handler:
+    """The composer's form without JavaScript: post, then back to the page (PRG)."""
+
+    @form_action
+    async def submit(request: web.Request, viewer: Viewer, form: Form) -> web.HTTPSeeOther:
+        place_id = page_id(request)
+        await request.app[SEND_THROTTLE].take(viewer.id)
+        async with request.app[WRITER].unit() as unit:
+            await thread.post(
+                unit,
+                place_id,
+                form_text(form, "body"),
+                author=Author.of(viewer, "web"),
+                sender=viewer,
+                max_bytes=request.app[SETTINGS].max_message_bytes,
+            )
+        return web.HTTPSeeOther(location.format(id=place_id))
+
+    return submit
+
+
+post_message_submit = post_submit(ROOM_MESSAGES, "/messaging/room/{id}/")
+post_comment_submit = post_submit(TASK_COMMENTS, "/messaging/task/{id}/comments/")
+
+
+@page("notifications.html")
+async def notifications_page(request: web.Request, viewer: Viewer) -> Context:
+    async with request.app[DATABASE].read() as session:
+        items, _older = await list_notifications(
+            session, viewer, newest_page(request), unread_only=False
+        )
+    return {"notifications": list(reversed(items))}
+
+
+@form_action
+async def mark_all_read_submit(
+    request: web.Request, viewer: Viewer, _form: Form
+) -> web.HTTPSeeOther:
+    async with request.app[WRITER].unit() as unit:
+        await mark_all_read(unit, viewer)
+    return web.HTTPSeeOther("/messaging/notifications/")
