@@ -447,3 +447,24 @@ async def test_pages_load_their_script_and_styles_from_static(client: Client, wo
             assert response.status == 200, path
             assert kind in response.headers["Content-Type"]
             assert await response.text()
+
+
+async def test_forms_posted_from_another_site_are_refused(client: Client, world: World) -> None:
+    """A foreign Origin is refused even with a valid CSRF token, and so is a forged login."""
+    foreign = {"Origin": "https://evil.example"}
+    async with client.post(
+        "/login",
+        data={"username": "alice", "password": DEFAULT_PASSWORD},
+        headers=foreign,
+        allow_redirects=False,
+    ) as response:
+        assert response.status == 403
+    assert session_cookie(client) is None
+    await browser_login(client, "alice")
+    _, page, _ = await get_page(client, "/")
+    async with client.post(
+        "/logout", data={"csrf_token": page_csrf(page)}, headers=foreign, allow_redirects=False
+    ) as response:
+        assert response.status == 403
+    status, _, _ = await get_page(client, "/")
+    assert status == 200  # still logged in

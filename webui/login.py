@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from hub.api.accounts import LoginIn, authenticate, set_session_cookie
-from hub.api.context import SESSION_COOKIE
+from hub.api.context import SESSION_COOKIE, check_same_origin
 from hub.appkeys import DATABASE
 from hub.auth.sessions import Viewer, close_session
 from hub.errors import RateLimited, Unauthenticated
@@ -26,6 +26,9 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
+    """No CSRF token exists before a login, so only the browser's Origin tells a login that
+    another site submitted (to log the victim into the attacker's account)."""
+    check_same_origin(request)
     form = await request.post()
     username, password = form_text(form, "username"), form_text(form, "password")
     target = local_path(form_text(form, "next"))

@@ -7,7 +7,7 @@ import hmac
 
 from aiohttp import web
 
-from hub.api.context import SESSION_COOKIE
+from hub.api.context import SESSION_COOKIE, check_same_origin
 from hub.appkeys import SECRET_KEY
 from hub.auth.sessions import csrf_token
 from hub.errors import Forbidden
@@ -34,6 +34,7 @@ def page_csrf_token(request: web.Request) -> str:
 
 
 def check_form_csrf(request: web.Request, presented: object) -> None:
+    check_same_origin(request)
     expected = page_csrf_token(request)
     if not (
         expected

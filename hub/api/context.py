@@ -59,12 +59,17 @@ async def require_admin(request: web.Request) -> Viewer:
     return viewer
 
 
-def check_cookie_write(request: web.Request, token: str) -> None:
+def check_same_origin(request: web.Request) -> None:
+    """Refuse a browser request another site made (Origin not allowed, or cross-site fetch)."""
     origin = request.headers.get("Origin")
     if origin is not None and origin.rstrip("/") not in request.app[SETTINGS].allowed_origins:
         raise Forbidden("cross-origin request refused")
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise Forbidden("cross-site request refused")
+
+
+def check_cookie_write(request: web.Request, token: str) -> None:
+    check_same_origin(request)
     expected = csrf_token(request.app[SECRET_KEY], token)
     if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
