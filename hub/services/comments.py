@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
-from hub.db.models import BoardMember, Task, TaskAssignee, TaskComment, User
-from hub.errors import Forbidden
+from hub.db.models import BoardMember, Task, TaskAssignee, TaskComment
+from hub.errors import Forbidden, NotFound
 from hub.events import CommentCreated, CommentDeleted, CommentUpdated, HubEvent, TaskId, task_stream
 from hub.services.access import board_role, visible_task
 from hub.services.notifications import Target
-from hub.services.posts import Candidate, Thread
+from hub.services.posts import Candidate, Thread, members_named
 
 
 class TaskComments(Thread[TaskComment, Task]):
@@ -29,9 +29,13 @@ class TaskComments(Thread[TaskComment, Task]):
         return await visible_task(session, viewer, place_id)
 
     async def writable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> Task:
-        task = await visible_task(session, viewer, place_id)
+        task = await session.get(Task, place_id)
+        if task is None:
+            raise NotFound("no such task")
         if await board_role(session, task.board_id, viewer.id) is None:
-            raise Forbidden("only board members may comment here")
+            if viewer.is_admin:  # admins see every task but comment only on their boards
+                raise Forbidden("only board members may comment here")
+            raise NotFound("no such task")
         return task
 
     async def get_place(self, session: AsyncSession, place_id: int) -> Task | None:
@@ -49,17 +53,9 @@ class TaskComments(Thread[TaskComment, Task]):
     async def candidates(
         self, session: AsyncSession, place: Task, names: frozenset[str] | None
     ) -> list[Candidate]:
-        statement = (
-            select(User.id, User.username)
-            .join(BoardMember, BoardMember.user_id == User.id)
-            .where(BoardMember.board_id == place.board_id)
-            .order_by(BoardMember.id)
+        return await members_named(
+            session, BoardMember, BoardMember.board_id == place.board_id, names
         )
-        if names is not None:
-            statement = statement.where(User.username_key.in_(names))
-        return [
-            Candidate(user_id, username) for user_id, username in await session.execute(statement)
-        ]
 
     async def followers(self, session: AsyncSession, place: Task) -> list[int]:
         rows = await session.scalars(
