@@ -84,11 +84,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     broker = InProcessBroker()
     app[BROKER] = broker
     app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=app[SETTINGS].replay_max_events)
-    app[WRITER] = Writer(app[DATABASE], broker)
+    app[WRITER] = Writer(app[DATABASE], broker, batch_max=app[SETTINGS].write_batch_max)
     app[PRESENCE] = PresenceAnnouncer(
         broker, app[FANOUT].online, interval_s=app[SETTINGS].presence_interval_s
     )
     yield
+    await app[WRITER].close()
     app[PRESENCE].close()
     await app[FANOUT].close()
     await broker.close()

@@ -20,6 +20,7 @@ from hub.services.boards import add_board_member, create_board
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.rooms import create_room
+from hub.services.streams import EventLog
 from hub.services.tasks import create_task
 from hub.services.unit_of_work import UnitOfWork
 from hub.services.users import create_user
@@ -83,7 +84,8 @@ async def load_demo(database: Database) -> DemoSummary:
         )
         if existing is not None:
             return DemoSummary(board_id=existing, created=False)
-        unit = UnitOfWork(session)
+        log = EventLog(session)
+        unit = UnitOfWork(session, log)
         people: dict[str, Viewer] = {}
         logins = []
         for username, display_name in DEMO_PEOPLE:
@@ -104,6 +106,7 @@ async def load_demo(database: Database) -> DemoSummary:
             )
             logins.append(DemoLogin(username, password))
         board_id = await _fill_board(unit, people)
+        await log.write()
     return DemoSummary(board_id=board_id, created=True, logins=tuple(logins))
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from hub.appkeys import DATABASE
 from hub.db.models import StreamEvent
-from hub.events import BoardId, TaskCreated
-from hub.services.streams import append_event
+from hub.events import board_stream
+from hub.services.streams import EventLog, RecordedEvent
 from tests.conftest import Api
 
 
@@ -18,7 +18,9 @@ async def test_concurrent_appends_get_consecutive_seqs(anonymous: Api) -> None:
 
     async def append(board: int, n: int) -> None:
         async with database.write() as session:
-            await append_event(session, TaskCreated(board_id=BoardId(board), data={"n": n}))
+            log, stream = EventLog(session), board_stream(board)
+            log.append(RecordedEvent(stream, await log.next_seq(stream), "task.created", {"n": n}))
+            await log.write()
 
     await asyncio.gather(*(append(board, n) for n in range(20) for board in (1, 2)))
     async with database.read() as session:

@@ -78,8 +78,9 @@ async def create_board_submit(request: web.Request, viewer: Viewer, form: Form) 
         board_in = BoardIn(name=form_text(form, "name"))
     except ValidationError:
         raise Invalid("A board needs a name (at most 200 characters).", field="name") from None
-    async with request.app[WRITER].unit() as unit:
-        board = await create_board(unit, viewer, name=board_in.name, columns=board_in.columns)
+    board = await request.app[WRITER].run(
+        lambda unit: create_board(unit, viewer, name=board_in.name, columns=board_in.columns)
+    )
     return web.HTTPSeeOther(f"/boards/{board['id']}/")
 
 
@@ -153,8 +154,8 @@ def post_submit(thread: Thread[Any, Any], location: str) -> Handler:
     async def submit(request: web.Request, viewer: Viewer, form: Form) -> web.HTTPSeeOther:
         place_id = page_id(request)
         await request.app[SEND_THROTTLE].take(viewer.id)
-        async with request.app[WRITER].unit() as unit:
-            await thread.post(
+        await request.app[WRITER].run(
+            lambda unit: thread.post(
                 unit,
                 place_id,
                 form_text(form, "body"),
@@ -162,6 +163,7 @@ def post_submit(thread: Thread[Any, Any], location: str) -> Handler:
                 sender=viewer,
                 max_bytes=request.app[SETTINGS].max_message_bytes,
             )
+        )
         return web.HTTPSeeOther(location.format(id=place_id))
 
     return submit
@@ -184,6 +186,5 @@ async def notifications_page(request: web.Request, viewer: Viewer) -> Context:
 async def mark_all_read_submit(
     request: web.Request, viewer: Viewer, _form: Form
 ) -> web.HTTPSeeOther:
-    async with request.app[WRITER].unit() as unit:
-        await mark_all_read(unit, viewer)
+    await request.app[WRITER].run(lambda unit: mark_all_read(unit, viewer))
     return web.HTTPSeeOther("/messaging/notifications/")

@@ -86,10 +86,11 @@ async def list_boards(request: web.Request, query: PageQuery) -> Page[BoardOut]:
 )
 async def create_board(request: web.Request, body: BoardIn) -> BoardOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await boards.create_board(
+    data = await request.app[WRITER].run(
+        lambda unit: boards.create_board(
             unit, viewer, name=body.name, description=body.description, columns=body.columns
         )
+    )
     return BoardOut.model_validate(data)
 
 
@@ -130,8 +131,9 @@ async def list_board_members(request: web.Request, query: MemberQuery) -> Page[B
 )
 async def add_board_member(request: web.Request, body: BoardMemberIn) -> BoardMemberOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await boards.add_board_member(
+    data = await request.app[WRITER].run(
+        lambda unit: boards.add_board_member(
             unit, viewer, path_id(request), body.username, body.role
         )
+    )
     return BoardMemberOut.model_validate(data)

@@ -94,8 +94,9 @@ async def unread_count(request: web.Request) -> CountOut:
 )
 async def mark_read(request: web.Request) -> NotificationOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await notifications.mark_read(unit, viewer, path_id(request))
+    data = await request.app[WRITER].run(
+        lambda unit: notifications.mark_read(unit, viewer, path_id(request))
+    )
     return NotificationOut.model_validate(data)
 
 
@@ -107,5 +108,5 @@ async def mark_read(request: web.Request) -> NotificationOut:
 )
 async def mark_all_read(request: web.Request) -> CountOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        return CountOut(count=await notifications.mark_all_read(unit, viewer))
+    count = await request.app[WRITER].run(lambda unit: notifications.mark_all_read(unit, viewer))
+    return CountOut(count=count)

@@ -74,8 +74,8 @@ def add_thread_routes(
     async def create_post(request: web.Request, body: PostIn) -> PostOut:
         viewer = await require_viewer(request)
         await request.app[SEND_THROTTLE].take(viewer.id)
-        async with request.app[WRITER].unit() as unit:
-            data, _ = await thread.post(
+        data, _ = await request.app[WRITER].run(
+            lambda unit: thread.post(
                 unit,
                 path_id(request),
                 body.body,
@@ -84,24 +84,27 @@ def add_thread_routes(
                 max_bytes=request.app[SETTINGS].max_message_bytes,
                 client_id=body.client_id,
             )
+        )
         return out.model_validate(data)
 
     async def edit_post(request: web.Request, body: PostPatch) -> PostOut:
         viewer = await require_viewer(request)
-        async with request.app[WRITER].unit() as unit:
-            data = await thread.edit(
+        data = await request.app[WRITER].run(
+            lambda unit: thread.edit(
                 unit,
                 viewer,
                 path_id(request),
                 body.body,
                 max_bytes=request.app[SETTINGS].max_message_bytes,
             )
+        )
         return out.model_validate(data)
 
     async def delete_post(request: web.Request) -> PostOut:
         viewer = await require_viewer(request)
-        async with request.app[WRITER].unit() as unit:
-            data = await thread.delete(unit, viewer, path_id(request))
+        data = await request.app[WRITER].run(
+            lambda unit: thread.delete(unit, viewer, path_id(request))
+        )
         return out.model_validate(data)
 
     routes.route(

@@ -75,8 +75,8 @@ async def list_rooms(request: web.Request, query: PageQuery) -> Page[RoomOut]:
 )
 async def create_room(request: web.Request, body: RoomIn) -> RoomOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await rooms.create_room(
+    data = await request.app[WRITER].run(
+        lambda unit: rooms.create_room(
             unit,
             viewer,
             path_id(request),
@@ -84,6 +84,7 @@ async def create_room(request: web.Request, body: RoomIn) -> RoomOut:
             description=body.description,
             members=body.members,
         )
+    )
     return RoomOut.model_validate(data)
 
 
@@ -124,6 +125,7 @@ async def list_room_members(request: web.Request, query: MemberQuery) -> Page[Ro
 )
 async def add_room_member(request: web.Request, body: RoomMemberIn) -> RoomMemberOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await rooms.add_room_member(unit, viewer, path_id(request), body.username)
+    data = await request.app[WRITER].run(
+        lambda unit: rooms.add_room_member(unit, viewer, path_id(request), body.username)
+    )
     return RoomMemberOut.model_validate(data)

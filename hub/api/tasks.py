@@ -87,8 +87,8 @@ async def list_tasks(request: web.Request, query: PageQuery) -> Page[TaskOut]:
 )
 async def create_task(request: web.Request, body: TaskIn) -> TaskOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await tasks.create_task(
+    data = await request.app[WRITER].run(
+        lambda unit: tasks.create_task(
             unit,
             viewer,
             path_id(request),
@@ -97,6 +97,7 @@ async def create_task(request: web.Request, body: TaskIn) -> TaskOut:
             assignees=body.assignees,
             description=body.description,
         )
+    )
     return TaskOut.model_validate(data)
 
 
@@ -117,8 +118,8 @@ async def get_task(request: web.Request) -> TaskOut:
 )
 async def patch_task(request: web.Request, body: TaskPatch) -> TaskOut:
     viewer = await require_viewer(request)
-    async with request.app[WRITER].unit() as unit:
-        data = await tasks.update_task(
+    data = await request.app[WRITER].run(
+        lambda unit: tasks.update_task(
             unit,
             viewer,
             path_id(request),
@@ -127,4 +128,5 @@ async def patch_task(request: web.Request, body: TaskPatch) -> TaskOut:
             assignees=body.assignees,
             description=body.description,
         )
+    )
     return TaskOut.model_validate(data)

@@ -108,8 +108,8 @@ class FrameHandler:
             if isinstance(frame, MessageSend)
             else (TASK_COMMENTS, frame.task)
         )
-        async with self._app[WRITER].unit() as unit:
-            data, _ = await thread.post(
+        data, _ = await self._app[WRITER].run(
+            lambda unit: thread.post(
                 unit,
                 place,
                 frame.body,
@@ -118,6 +118,7 @@ class FrameHandler:
                 max_bytes=self._settings.max_message_bytes,
                 client_id=frame.client_id,
             )
+        )
         self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"]))
 
     async def _typing(self, stream: str) -> None:

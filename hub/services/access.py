@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
@@ -58,19 +58,59 @@ async def require_board_owner(session: AsyncSession, viewer: Viewer, board_id: i
     return view
 
 
+class RoomAccess(NamedTuple):
+    room: ChatRoom
+    member: bool
+
+
+class TaskAccess(NamedTuple):
+    task: Task
+    role: Role | None  # on the task's board
+
+
+# Built once (building a statement costs more than running it): every message, comment and
+# history page checks access with one of these.
+_ROOM_ACCESS = (
+    select(ChatRoom, RoomMember.id)
+    .outerjoin(
+        RoomMember,
+        and_(RoomMember.room_id == ChatRoom.id, RoomMember.user_id == bindparam("user")),
+    )
+    .where(ChatRoom.id == bindparam("room"))
+)
+_TASK_ACCESS = (
+    select(Task, BoardMember.role)
+    .outerjoin(
+        BoardMember,
+        and_(BoardMember.board_id == Task.board_id, BoardMember.user_id == bindparam("user")),
+    )
+    .where(Task.id == bindparam("task"))
+)
+
+
+async def room_access(session: AsyncSession, room_id: int, user_id: int) -> RoomAccess | None:
+    """The room and whether the user is one of its members, in one query (None: no room)."""
+    found = (await session.execute(_ROOM_ACCESS, {"room": room_id, "user": user_id})).first()
+    return None if found is None else RoomAccess(found[0], found[1] is not None)
+
+
+async def task_access(session: AsyncSession, task_id: int, user_id: int) -> TaskAccess | None:
+    """The task and the user's role on its board, in one query (None: no such task)."""
+    found = (await session.execute(_TASK_ACCESS, {"task": task_id, "user": user_id})).first()
+    return None if found is None else TaskAccess(found[0], cast(Role | None, found[1]))
+
+
 async def visible_room(session: AsyncSession, viewer: Viewer, room_id: int) -> ChatRoom:
     """The room if `viewer` is one of its members or an admin, else NotFound."""
-    room = await session.get(ChatRoom, room_id)
-    if room is None or not (viewer.is_admin or await is_room_member(session, room_id, viewer.id)):
+    access = await room_access(session, room_id, viewer.id)
+    if access is None or not (viewer.is_admin or access.member):
         raise NotFound("no such room")
-    return room
+    return access.room
 
 
 async def visible_task(session: AsyncSession, viewer: Viewer, task_id: int) -> Task:
     """The task if `viewer` is a member of its board or an admin, else NotFound."""
-    task = await session.get(Task, task_id)
-    if task is None or not (
-        viewer.is_admin or await board_role(session, task.board_id, viewer.id) is not None
-    ):
+    access = await task_access(session, task_id, viewer.id)
+    if access is None or not (viewer.is_admin or access.role is not None):
         raise NotFound("no such task")
-    return task
+    return access.task

@@ -12,7 +12,7 @@ from hub.auth.sessions import Viewer
 from hub.db.models import BoardMember, Task, TaskAssignee, TaskComment
 from hub.errors import Forbidden, NotFound
 from hub.events import CommentCreated, CommentDeleted, CommentUpdated, HubEvent, TaskId, task_stream
-from hub.services.access import board_role, visible_task
+from hub.services.access import task_access, visible_task
 from hub.services.notifications import Target
 from hub.services.posts import Candidate, Thread, members_named
 
@@ -29,14 +29,14 @@ class TaskComments(Thread[TaskComment, Task]):
         return await visible_task(session, viewer, place_id)
 
     async def writable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> Task:
-        task = await session.get(Task, place_id)
-        if task is None:
+        access = await task_access(session, place_id, viewer.id)
+        if access is None:
             raise NotFound("no such task")
-        if await board_role(session, task.board_id, viewer.id) is None:
+        if access.role is None:
             if viewer.is_admin:  # admins see every task but comment only on their boards
                 raise Forbidden("only board members may comment here")
             raise NotFound("no such task")
-        return task
+        return access.task
 
     async def get_place(self, session: AsyncSession, place_id: int) -> Task | None:
         return await session.get(Task, place_id)

@@ -11,7 +11,7 @@ from hub.auth.sessions import Viewer
 from hub.db.models import ChatMessage, ChatRoom, RoomMember
 from hub.errors import Forbidden, NotFound
 from hub.events import HubEvent, MessageCreated, MessageDeleted, MessageUpdated, RoomId, room_stream
-from hub.services.access import is_room_member, visible_room
+from hub.services.access import room_access, visible_room
 from hub.services.notifications import Target
 from hub.services.posts import Candidate, Thread, members_named
 
@@ -27,14 +27,14 @@ class RoomMessages(Thread[ChatMessage, ChatRoom]):
         return await visible_room(session, viewer, place_id)
 
     async def writable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> ChatRoom:
-        room = await session.get(ChatRoom, place_id)
-        if room is None:
+        access = await room_access(session, place_id, viewer.id)
+        if access is None:
             raise NotFound("no such room")
-        if not await is_room_member(session, place_id, viewer.id):
+        if not access.member:
             if viewer.is_admin:  # admins see every room but post only where they belong
                 raise Forbidden("only room members may send here")
             raise NotFound("no such room")
-        return room
+        return access.room
 
     async def get_place(self, session: AsyncSession, place_id: int) -> ChatRoom | None:
         return await session.get(ChatRoom, place_id)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
-from hub.db.models import BoardMember, ChatMessage, Mention, RoomMember, TaskComment, User
+from hub.db.models import Base, BoardMember, ChatMessage, Mention, RoomMember, TaskComment, User
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from hub.events import HubEvent
@@ -39,6 +41,51 @@ class Candidate:
     username: str
 
 
+class PostFields(Protocol):
+    """What a post's public shape is made of: a post object, or a row of its table."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def author_name(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def html(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def edited_at(self) -> datetime | None: ...
+    @property
+    def deleted_at(self) -> datetime | None: ...
+
+
+class _PostStatements:
+    """A post table's hot-path statements, built once (building one costs more than running
+    it on SQLite)."""
+
+    def __init__(self, model: type[ChatMessage] | type[TaskComment]) -> None:
+        self.table = Base.metadata.tables[model.__tablename__]
+        self.by_client_id = select(self.table.c.id).where(
+            self.table.c.author_id == bindparam("author"),
+            self.table.c.client_id == bindparam("client_id"),
+        )
+        self._insert = insert(self.table).returning(self.table.c.id)
+        self._columns = [column.key for column in self.table.c]
+
+    async def insert(self, session: AsyncSession, post: ChatMessage | TaskComment) -> int:
+        """Insert a new post's row in one statement, without the session's flush machinery
+        (the object stays out of the session: a value holder), and return its id."""
+        values = {key: post.__dict__[key] for key in self._columns if key in post.__dict__}
+        return int((await session.execute(self._insert, values)).scalar_one())
+
+
 class Thread(ABC, Generic[PostT, PlaceT]):
     """Where posts of one kind live (a room, a task) and the rules that differ by kind."""
 
@@ -48,6 +95,10 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     mention_key: str  # the Mention column that points at this kind of post
     room_mentions: bool  # whether @room notifies everyone who can see the place
     follower_kind: str = ""  # notification kind for `followers`
+
+    @cached_property
+    def _statements(self) -> _PostStatements:
+        return _PostStatements(self.model)
 
     @property
     def mention_column(self) -> ColumnElement[Any]:
@@ -119,21 +170,26 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             raise NotFound(f"no such {self.place_key}")
         if client_id is not None and author.user_id is not None:
             earlier = await session.scalar(
-                select(self.model).where(
-                    self.model.author_id == author.user_id, self.model.client_id == client_id
-                )
+                self._statements.by_client_id, {"author": author.user_id, "client_id": client_id}
             )
             if earlier is not None:
-                return (await self.json(session, [earlier]))[0], False
+                (data,) = await self.json(
+                    session, [await session.get_one(self.model, earlier)], place_id
+                )
+                return data, False
         body = checked_body(body, max_bytes)
         post = self.model(
-            client_id=client_id, author_id=author.user_id, author_name=author.display_name
+            client_id=client_id,
+            author_id=author.user_id,
+            author_name=author.display_name,
+            source=author.source,
+            body=body,
+            html=render_markdown(body),
+            seq=await unit.next_seq(self.stream(place_id)),
+            created_at=utcnow(),
         )
         self.set_place(post, place)
-        post.source, post.body, post.html = author.source, body, render_markdown(body)
-        post.seq = await unit.next_seq(self.stream(place_id))
-        session.add(post)
-        await session.flush()
+        post.id = await self._statements.insert(session, post)
         mentioned = await self._mention(unit, post, place, author, body, already=set())
         named = {candidate.user_id for candidate in mentioned}
         followers = [
@@ -141,14 +197,15 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             for user_id in await self.followers(session, place)
             if user_id not in named and user_id != author.user_id
         ]
-        await notify(
-            unit,
-            followers,
-            kind=self.follower_kind,
-            actor=author,
-            target=self.target(post, place),
-            snippet=snippet(body),
-        )
+        if followers:
+            await notify(
+                unit,
+                followers,
+                kind=self.follower_kind,
+                actor=author,
+                target=self.target(post, place),
+                snippet=snippet(body),
+            )
         author_data = author_json(author.user_id, author.username, author.display_name)
         data = post_json(
             post, self.place_key, place_id, author_data, [c.username for c in mentioned]
@@ -174,7 +231,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             )
         )
         await self._mention(unit, post, place, Author.of(viewer), post.body, already=already)
-        data = (await self.json(unit.session, [post]))[0]
+        (data,) = await self.json(unit.session, [post], self.place_id(post))
         await unit.record(self.updated(self.place_id(post), data))
         return data
 
@@ -184,10 +241,10 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         if post.author_id != viewer.id and not viewer.is_admin:
             raise Forbidden(f"only the author or an admin may delete a {self.noun}")
         if post.deleted_at is not None:
-            return (await self.json(unit.session, [post]))[0]
+            return (await self.json(unit.session, [post], self.place_id(post)))[0]
         post.body, post.html, post.deleted_at = "", "", utcnow()
         await unit.session.flush()
-        data = (await self.json(unit.session, [post]))[0]
+        (data,) = await self.json(unit.session, [post], self.place_id(post))
         await unit.record(self.deleted(self.place_id(post), data))
         return data
 
@@ -197,23 +254,19 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         """A page of posts, oldest first."""
         await self.readable(session, viewer, place_id)
         place_column = getattr(self.model, f"{self.place_key}_id")
-        rows, next_cursor = await fetch_page(
-            session, select(self.model).where(place_column == place_id), self.model.id, page
-        )
-        return await self.json(session, [row[0] for row in rows]), next_cursor
+        statement = select(*self._statements.table.c).where(place_column == place_id)
+        rows, next_cursor = await fetch_page(session, statement, self.model.id, page)
+        return await self.json(session, rows, place_id), next_cursor
 
-    async def json(self, session: AsyncSession, posts: Sequence[PostT]) -> list[dict[str, Any]]:
-        """The public shape of posts, with their authors and mentions loaded in two queries."""
+    async def json(
+        self, session: AsyncSession, posts: Sequence[PostFields], place_id: int
+    ) -> list[dict[str, Any]]:
+        """The public shape of posts in one place, with their authors and mentions loaded in
+        a query each (rows, not objects, for pages: building objects costs most of a read)."""
         authors = await _authors(session, posts)
         mentions = await self._mentioned_names(session, posts)
         return [
-            post_json(
-                post,
-                self.place_key,
-                self.place_id(post),
-                authors[post.id],
-                mentions.get(post.id, []),
-            )
+            post_json(post, self.place_key, place_id, authors[post.id], mentions.get(post.id, []))
             for post in posts
         ]
 
@@ -250,6 +303,8 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             for candidate in await self.candidates(unit.session, place, names)
             if candidate.user_id != author.user_id and candidate.user_id not in already
         ]
+        if not mentioned:
+            return []
         unit.session.add_all(
             Mention(**{self.mention_key: post.id, "user_id": candidate.user_id})
             for candidate in mentioned
@@ -265,14 +320,21 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         return mentioned
 
     async def _mentioned_names(
-        self, session: AsyncSession, posts: Sequence[PostT]
+        self, session: AsyncSession, posts: Sequence[PostFields]
     ) -> dict[int, list[str]]:
-        if not posts:
+        # Mentions come from an `@` in the body as first sent or as edited since: a post with
+        # neither has none (most of a history page), and a deleted one shows none.
+        ids = [
+            post.id
+            for post in posts
+            if post.deleted_at is None and ("@" in post.body or post.edited_at is not None)
+        ]
+        if not ids:
             return {}
         rows = await session.execute(
             select(self.mention_column, User.username)
             .join(User, User.id == Mention.user_id)
-            .where(self.mention_column.in_([post.id for post in posts]))
+            .where(self.mention_column.in_(ids))
             .order_by(Mention.id)
         )
         names: dict[int, list[str]] = {}
@@ -311,7 +373,7 @@ def checked_body(body: str, max_bytes: int) -> str:
 
 
 def post_json(
-    post: ChatMessage | TaskComment,
+    post: PostFields,
     place_key: str,
     place_id: int,
     author: dict[str, Any] | None,
@@ -334,17 +396,14 @@ def post_json(
 
 
 async def _authors(
-    session: AsyncSession, posts: Sequence[ChatMessage | TaskComment]
+    session: AsyncSession, posts: Sequence[PostFields]
 ) -> dict[int, dict[str, Any] | None]:
     """Post id → the `author` object (null for platform authors without a hub account)."""
     ids = {post.author_id for post in posts if post.author_id is not None}
-    users = {}
+    authors: dict[int | None, dict[str, Any] | None] = {}
     if ids:
-        users = {
-            user.id: user for user in await session.scalars(select(User).where(User.id.in_(ids)))
-        }
-    result: dict[int, dict[str, Any] | None] = {}
-    for post in posts:
-        user = users.get(post.author_id) if post.author_id is not None else None
-        result[post.id] = author_json(user.id, user.username, user.display_name) if user else None
-    return result
+        rows = await session.execute(
+            select(User.id, User.username, User.display_name).where(User.id.in_(ids))
+        )
+        authors = {user_id: author_json(user_id, name, shown) for user_id, name, shown in rows}
+    return {post.id: authors.get(post.author_id) for post in posts}

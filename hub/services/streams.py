@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db.models import Stream, StreamEvent
-from hub.events import HubEvent
+from hub.db.models import Base, Stream, StreamEvent
+
+_STREAMS = Base.metadata.tables[Stream.__tablename__]
+_EVENTS = Base.metadata.tables[StreamEvent.__tablename__]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,28 +26,92 @@ class RecordedEvent:
     data: dict[str, Any]
 
 
-def _next_seq_statement(dialect: str, stream: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Stream).values(name=stream, last_seq=1)
+def _take_first_statement(dialect: str) -> Insert:
+    """Take the next seq of a stream (creating its row at 1); the row stays locked until the
+    commit, so no other transaction takes seqs on that stream meanwhile."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(_STREAMS).values(name=bindparam("name"), last_seq=1)
     return statement.on_conflict_do_update(
-        index_elements=[Stream.name], set_={"last_seq": Stream.last_seq + 1}
-    ).returning(Stream.last_seq)
+        index_elements=[_STREAMS.c.name], set_={"last_seq": _STREAMS.c.last_seq + 1}
+    ).returning(_STREAMS.c.last_seq)
 
 
-async def next_seq(session: AsyncSession, stream: str) -> int:
-    """Take the next seq of `stream`; the stream's row stays locked until the commit."""
-    dialect = session.get_bind().dialect.name
-    return int((await session.execute(_next_seq_statement(dialect, stream))).scalar_one())
+_TAKE_FIRST = {dialect: _take_first_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_MOVE_LAST = (
+    update(_STREAMS)
+    .where(_STREAMS.c.name == bindparam("stream"))
+    .values(last_seq=bindparam("last"))
+)
+_APPEND = insert(_EVENTS)
 
 
-async def append_event(
-    session: AsyncSession, event: HubEvent, *, seq: int | None = None
-) -> RecordedEvent:
-    """Record `event` on its stream, with a seq taken by `next_seq` or a new one."""
-    if seq is None:
-        seq = await next_seq(session, event.stream)
-    session.add(StreamEvent(stream=event.stream, seq=seq, kind=event.kind, payload=event.data))
-    return RecordedEvent(stream=event.stream, seq=seq, kind=event.kind, data=event.data)
+@dataclass(frozen=True, slots=True)
+class LogMark:
+    """A point in an `EventLog` to roll back to (where a savepoint was taken)."""
+
+    events: int
+    takes: int
+
+
+class EventLog:
+    """The events one transaction appends, written in one statement just before its commit.
+
+    The first seq the transaction takes on a stream updates (and so locks) the stream's row;
+    later ones are counted here and the row is moved once, in `write`. A job rolled back to its
+    savepoint is rolled back here too with `rollback_to`, so the next job reuses its seqs.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._take_first = _TAKE_FIRST[session.get_bind().dialect.name]
+        self._stored: dict[str, int] = {}  # each touched stream's last_seq as its row holds it
+        self._taken: dict[str, int] = {}  # the last seq handed out on each touched stream
+        self._takes: list[str] = []  # streams in the order seqs were taken, for `rollback_to`
+        self.events: list[RecordedEvent] = []
+
+    async def next_seq(self, stream: str) -> int:
+        last = self._taken.get(stream)
+        if last is None:
+            result = await self._session.execute(self._take_first, {"name": stream})
+            last = self._stored[stream] = int(result.scalar_one())
+        else:
+            last += 1
+        self._taken[stream] = last
+        self._takes.append(stream)
+        return last
+
+    def append(self, event: RecordedEvent) -> None:
+        self.events.append(event)
+
+    def mark(self) -> LogMark:
+        return LogMark(len(self.events), len(self._takes))
+
+    def rollback_to(self, mark: LogMark) -> None:
+        del self.events[mark.events :]
+        while len(self._takes) > mark.takes:
+            stream = self._takes.pop()
+            if self._taken[stream] == self._stored[stream]:  # its first take: the row update
+                del self._taken[stream], self._stored[stream]  # was rolled back with it
+            else:
+                self._taken[stream] -= 1
+
+    async def write(self) -> None:
+        """Insert the events and move each stream's last seq: the end of the transaction."""
+        if self.events:
+            await self._session.execute(
+                _APPEND,
+                [
+                    {"stream": e.stream, "seq": e.seq, "kind": e.kind, "payload": e.data}
+                    for e in self.events
+                ],
+            )
+        moved = [
+            {"stream": stream, "last": last}
+            for stream, last in self._taken.items()
+            if last > self._stored[stream]
+        ]
+        if moved:
+            await self._session.execute(_MOVE_LAST, moved)
 
 
 async def last_seq(session: AsyncSession, stream: str) -> int:

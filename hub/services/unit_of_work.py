@@ -1,14 +1,22 @@
-"""One write transaction plus the events it recorded, published only after the commit.
+"""Write jobs, committed in groups, and the events they recorded, published after the commit.
 
-Every change that clients see live goes through here, whether it came over HTTP, the
+Every change that clients see live goes through `Writer.run`, whether it came over HTTP, the
 WebSocket or (later) a bridge: commit first, then publish, so a published event is always in
-the log that `since` replays from.
+the log that `since` replays from, and a caller's result (its ack) comes after both.
+
+One committer per process takes every job waiting (at most HUB_WRITE_BATCH_MAX) and runs them
+in one transaction, each in a savepoint, with one COMMIT for all: a single write costs one
+commit, and writes arriving while a commit runs share the next one. A lone job runs at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,35 +24,137 @@ from hub.db.engine import Database
 from hub.events import HubEvent
 from hub.realtime.broker import Broker, BrokerMessage
 from hub.realtime.frames import event_frame
-from hub.services.streams import RecordedEvent, append_event, next_seq
+from hub.services.streams import EventLog, RecordedEvent
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession) -> None:
+    """What a write job gets: the transaction's session and the event log it appends to."""
+
+    def __init__(self, session: AsyncSession, log: EventLog) -> None:
         self.session = session
+        self._log = log
         self.recorded: list[RecordedEvent] = []
 
     async def next_seq(self, stream: str) -> int:
         """Reserve the seq of an event about to be built (a message carries its own seq)."""
-        return await next_seq(self.session, stream)
+        return await self._log.next_seq(stream)
 
     async def record(self, event: HubEvent, *, seq: int | None = None) -> RecordedEvent:
-        recorded = await append_event(self.session, event, seq=seq)
+        if seq is None:
+            seq = await self._log.next_seq(event.stream)
+        recorded = RecordedEvent(event.stream, seq, event.kind, event.data)
+        self._log.append(recorded)
         self.recorded.append(recorded)
         return recorded
 
 
-class Writer:
-    """Opens units of work on the database and publishes their events on the broker."""
+Job = Callable[[UnitOfWork], Awaitable[T]]
 
-    def __init__(self, database: Database, broker: Broker) -> None:
+
+@dataclass(eq=False)
+class _Waiting:
+    """A job and its caller's future; `unit` is set once the job has succeeded."""
+
+    job: Job[Any]
+    result: asyncio.Future[Any]
+    unit: UnitOfWork | None = None
+    value: Any = None
+
+
+class Writer:
+    """The process's committer: runs write jobs in batches and publishes their events."""
+
+    def __init__(self, database: Database, broker: Broker, *, batch_max: int) -> None:
         self.database = database
         self.broker = broker
+        self.batch_max = batch_max
+        self._waiting: deque[_Waiting] = deque()
+        self._committer: asyncio.Task[None] | None = None
 
-    @asynccontextmanager
-    async def unit(self) -> AsyncIterator[UnitOfWork]:
-        async with self.database.write() as session:
-            unit = UnitOfWork(session)
-            yield unit
-        for event in unit.recorded:
-            await self.broker.publish(BrokerMessage(event.stream, event.seq, event_frame(event)))
+    async def run(self, job: Job[T]) -> T:
+        """Run `job` in a transaction and return its result once that is committed and the
+        job's events are published; its exception if it raised (its changes undone, others'
+        kept), or the commit's if the commit failed. A job must not call `run` itself."""
+        waiting = _Waiting(job, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_waiting(), name="hub-committer")
+        result: T = await waiting.result
+        return result
+
+    async def close(self) -> None:
+        """Wait for the jobs already given to be done."""
+        if self._committer is not None:
+            await self._committer
+
+    async def _commit_waiting(self) -> None:
+        try:
+            while self._waiting:
+                count = min(len(self._waiting), self.batch_max)
+                batch = [self._waiting.popleft() for _ in range(count)]
+                # A caller that stopped waiting (cancelled) before its job started: skip it.
+                await self._commit([w for w in batch if not w.result.done()])
+        finally:
+            self._committer = None
+            while self._waiting:  # only when the committer itself was cancelled
+                self._waiting.popleft().result.cancel()
+
+    async def _commit(self, batch: list[_Waiting]) -> None:
+        if not batch:
+            return
+        alone = len(batch) == 1
+        try:
+            async with self.database.write() as session:
+                log = EventLog(session)
+                for waiting in batch:
+                    await self._run_job(session, log, waiting, alone=alone)
+                await log.write()
+        except Exception as exc:  # the commit failed (or a lone job raised): nothing was kept
+            for waiting in batch:
+                if waiting.unit is not None or alone:
+                    _fail(waiting.result, exc)
+            return
+        except BaseException:
+            for waiting in batch:
+                waiting.result.cancel()
+            raise
+        for waiting in batch:
+            if waiting.unit is not None:
+                await self._publish(waiting)
+        for waiting in batch:
+            if waiting.unit is not None and not waiting.result.done():
+                waiting.result.set_result(waiting.value)
+
+    async def _run_job(
+        self, session: AsyncSession, log: EventLog, waiting: _Waiting, *, alone: bool
+    ) -> None:
+        """Run one job in its savepoint (a lone job needs none: the transaction is its own)."""
+        mark = log.mark()
+        unit = UnitOfWork(session, log)
+        try:
+            async with nullcontext() if alone else session.begin_nested():
+                waiting.value = await waiting.job(unit)
+        except Exception as exc:
+            if alone:
+                raise
+            log.rollback_to(mark)
+            _fail(waiting.result, exc)
+        else:
+            waiting.unit = unit
+
+    async def _publish(self, waiting: _Waiting) -> None:
+        assert waiting.unit is not None
+        try:
+            for event in waiting.unit.recorded:
+                frame = event_frame(event)
+                await self.broker.publish(BrokerMessage(event.stream, event.seq, frame))
+        except Exception as exc:  # committed but not all published: the caller hears of it
+            waiting.unit = None
+            _fail(waiting.result, exc)
+
+
+def _fail(result: asyncio.Future[Any], exc: Exception) -> None:
+    if not result.done():  # done: its caller was cancelled and no longer waits
+        result.set_exception(exc)

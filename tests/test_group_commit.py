@@ -1,0 +1,181 @@
+"""Group commit: concurrent writes share transactions yet keep every guarantee one write had
+(gap-free seq, commit before publish and before the caller's result, failures kept apart)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.appkeys import DATABASE, SETTINGS
+from hub.auth.sessions import Viewer
+from hub.db.engine import Database
+from hub.db.models import ChatMessage, StreamEvent, User
+from hub.errors import Conflict, NotFound
+from hub.events import MessageCreated, RoomId, room_stream
+from hub.realtime.broker import BrokerMessage, Deliver
+from hub.services.authors import Author
+from hub.services.messages import ROOM_MESSAGES
+from hub.services.unit_of_work import UnitOfWork, Writer
+from tests.conftest import Api, UserFactory
+from tests.realtime import Team, make_team
+
+
+class CommitCheckingBroker:
+    """Records what is published and whether it was already committed at that moment (seen
+    from another connection)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.published: list[tuple[str, int | None, bool]] = []
+
+    def start(self, deliver: Deliver) -> None: ...
+
+    async def subscribe(self, stream: str) -> None: ...
+
+    async def unsubscribe(self, stream: str) -> None: ...
+
+    async def publish(self, message: BrokerMessage) -> None:
+        async with self.database.read() as session:
+            committed = await session.scalar(
+                select(StreamEvent.id).where(
+                    StreamEvent.stream == message.stream, StreamEvent.seq == message.seq
+                )
+            )
+        self.published.append((message.stream, message.seq, committed is not None))
+
+    async def close(self) -> None: ...
+
+
+class Hub:
+    """A writer of its own on the test app's database, and people who may post."""
+
+    def __init__(self, api: Api, team: Team, viewers: dict[str, Viewer], batch_max: int) -> None:
+        self.database = api.client.app[DATABASE]
+        self.room = team.room
+        self.viewers = viewers
+        self.broker = CommitCheckingBroker(self.database)
+        self.writer = Writer(self.database, self.broker, batch_max=batch_max)
+        self.max_bytes = api.client.app[SETTINGS].max_message_bytes
+
+    def post(self, sender: str, body: str, client_id: str | None = None) -> Any:
+        viewer = self.viewers[sender]
+        return lambda unit: ROOM_MESSAGES.post(
+            unit,
+            self.room,
+            body,
+            author=Author.of(viewer),
+            sender=viewer,
+            max_bytes=self.max_bytes,
+            client_id=client_id,
+        )
+
+    async def stored(self) -> list[tuple[str, int]]:
+        async with self.database.read() as session:
+            rows = await session.execute(
+                select(ChatMessage.body, ChatMessage.seq)
+                .where(ChatMessage.room_id == self.room)
+                .order_by(ChatMessage.seq)
+            )
+            return [(body, seq) for body, seq in rows]
+
+    async def events(self) -> list[int]:
+        async with self.database.read() as session:
+            rows = await session.scalars(
+                select(StreamEvent.seq)
+                .where(StreamEvent.stream == room_stream(self.room))
+                .order_by(StreamEvent.seq)
+            )
+            return list(rows)
+
+
+@pytest.fixture
+async def hub(make_user: UserFactory) -> Hub:
+    alice, bob, _dave = [await make_user(name) for name in ("alice", "bob", "dave")]
+    team = await make_team(alice, bob)
+    async with alice.client.app[DATABASE].read() as session:
+        users = await session.scalars(select(User))
+        viewers = {u.username: Viewer(u.id, u.username, u.display_name, False, 0) for u in users}
+    return Hub(alice, team, viewers, batch_max=64)
+
+
+async def shared_session(unit: UnitOfWork) -> int:
+    return id(unit.session)
+
+
+async def test_concurrent_posts_share_commits_and_keep_seqs_gap_free(hub: Hub) -> None:
+    jobs = [hub.post("alice" if n % 2 else "bob", f"message {n}", f"c-{n}") for n in range(150)]
+    results = await asyncio.gather(*(hub.writer.run(job) for job in jobs))
+
+    seqs = [data["seq"] for data, created in results]
+    assert all(created for _, created in results)
+    assert sorted(seqs) == list(range(1, 151))
+    stored = await hub.stored()
+    assert sorted(stored) == sorted((data["body"], data["seq"]) for data, _ in results)
+    assert await hub.events() == list(range(1, 151))
+    # Every event was published once, in seq order, and only once it was committed.
+    assert hub.broker.published == [(room_stream(hub.room), seq, True) for seq in range(1, 151)]
+
+
+async def test_writes_queued_during_a_commit_share_the_next_one(hub: Hub) -> None:
+    hub.writer.batch_max = 8
+    sessions = await asyncio.gather(*(hub.writer.run(shared_session) for _ in range(20)))
+    assert len(set(sessions)) == 3  # batches of 8, 8 and 4
+
+    alone = await hub.writer.run(hub.post("alice", "on its own"))
+    assert alone[0]["seq"] == 1 and await hub.stored() == [("on its own", 1)]
+
+
+async def fails_after_writing(hub: Hub, unit: UnitOfWork) -> None:
+    await hub.post("alice", "never kept", "doomed")(unit)
+    raise Conflict("changed my mind")
+
+
+async def test_a_failing_job_is_undone_alone(hub: Hub) -> None:
+    jobs = [
+        hub.post("alice", "first", "c-1"),
+        lambda unit: fails_after_writing(hub, unit),
+        hub.post("dave", "not a member"),  # NotFound: dave is not in the room
+        hub.post("bob", "second", "c-2"),
+        hub.post("alice", "first again", "c-1"),  # a resend: the first message, not a new one
+    ]
+    results = await asyncio.gather(*(hub.writer.run(job) for job in jobs), return_exceptions=True)
+
+    first, failed, refused, second, resent = results
+    assert isinstance(failed, Conflict) and isinstance(refused, NotFound)
+    assert first == (resent[0], True) and resent[1] is False  # type: ignore[index]
+    assert second[0]["seq"] == 2  # type: ignore[index]  # the failed job's seq was reused
+    assert await hub.stored() == [("first", 1), ("second", 2)]
+    assert await hub.events() == [1, 2]
+    assert [seq for _, seq, _ in hub.broker.published] == [1, 2]
+
+
+async def test_a_failed_commit_fails_every_job_and_publishes_nothing(hub: Hub) -> None:
+    await hub.writer.run(hub.post("alice", "before"))
+
+    async def clashes(unit: UnitOfWork) -> None:
+        """An event at a seq already taken: the batch's transaction cannot be committed."""
+        event = MessageCreated(RoomId(hub.room), {"clash": True})
+        await unit.record(event, seq=1)
+
+    published = len(hub.broker.published)
+    jobs = [hub.post("alice", "a"), clashes, hub.post("bob", "b")]
+    results = await asyncio.gather(*(hub.writer.run(job) for job in jobs), return_exceptions=True)
+
+    assert all(isinstance(result, Exception) for result in results)
+    assert len({type(result) for result in results}) == 1  # the commit's error, for everyone
+    assert await hub.stored() == [("before", 1)]
+    assert await hub.events() == [1]
+    assert len(hub.broker.published) == published
+    # The writer goes on: the next write takes the next seq.
+    data, _ = await hub.writer.run(hub.post("bob", "after"))
+    assert data["seq"] == 2
+
+
+async def test_a_lone_failing_job_gets_its_own_error(hub: Hub) -> None:
+    with pytest.raises(NotFound):
+        await hub.writer.run(hub.post("dave", "hello"))
+    async with hub.database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(ChatMessage)) == 0
