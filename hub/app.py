@@ -12,6 +12,7 @@ from hub.api.middleware import errors_as_json
 from hub.api.routing import ApiRoutes, add_endpoints
 from hub.appkeys import (
     BROKER,
+    CONNECTIONS,
     DATABASE,
     FANOUT,
     LOGIN_THROTTLE,
@@ -27,6 +28,7 @@ from hub.db.engine import Database, create_engine
 from hub.metrics import Metrics, metrics_middleware
 from hub.ratelimit import SendThrottle
 from hub.realtime.broker import InProcessBroker
+from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.ws import websocket
@@ -60,11 +62,17 @@ def create_app(settings: Settings) -> web.Application:
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_realtime)
+    app[CONNECTIONS] = OpenConnections()
+    app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
     app.router.add_get("/ws", websocket)
     openapi.add_openapi_route(app, endpoints)
     webui_routes.add_routes(app)
     return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await app[CONNECTIONS].shut_down()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

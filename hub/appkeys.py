@@ -9,6 +9,7 @@ from hub.db.engine import Database
 from hub.metrics import Metrics
 from hub.ratelimit import SendThrottle
 from hub.realtime.broker import Broker
+from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
 from hub.services.unit_of_work import Writer
@@ -22,5 +23,6 @@ METRICS = web.AppKey("metrics", Metrics)
 SEND_THROTTLE = web.AppKey("send_throttle", SendThrottle)
 BROKER = web.AppKey("broker", Broker)
 FANOUT = web.AppKey("fanout", Fanout)
+CONNECTIONS = web.AppKey("connections", OpenConnections)
 WRITER = web.AppKey("writer", Writer)
 PRESENCE = web.AppKey("presence", PresenceAnnouncer)

@@ -69,13 +69,13 @@ class Settings(BaseSettings):
     page_size_max: int = Field(200, ge=1)
     session_ttl_hours: int = Field(24 * 14, ge=1)
     ws_heartbeat_s: float = Field(30.0, gt=0)
-    ws_send_queue_max: int = Field(4096, ge=16)
-    write_batch_max: int = Field(256, ge=1)
+    ws_send_buffer_bytes: int = Field(1_048_576, ge=65_536)
     ws_max_frame_bytes: int = Field(1_048_576, ge=4096)
     ws_max_invalid_frames: int = Field(20, ge=1)
     replay_max_events: int = Field(2000, ge=1)
     typing_interval_s: float = Field(2.0, ge=0)
     presence_interval_s: float = Field(0.5, gt=0)
+    write_batch_max: int = Field(256, ge=1)
 
     @classmethod
     def settings_customise_sources(

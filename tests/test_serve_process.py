@@ -115,7 +115,16 @@ async def test_first_start_prints_a_login_that_works(
                 assert response.status == 201, await response.text()
                 assert (await response.json())["name"] == "Launch"
 
-        assert await hub.stop() == 0
+            # Ctrl+C with a client still connected: the hub closes its socket and stops.
+            async with http.ws_connect(
+                "/ws", headers={"Authorization": f"Bearer {token}"}
+            ) as socket:
+                assert (await socket.receive_json())["type"] == "subscribed"
+                assert await hub.stop() == 0
+                closing = await socket.receive()
+                assert closing.type == aiohttp.WSMsgType.CLOSE
+                assert closing.data == aiohttp.WSCloseCode.GOING_AWAY
+
         if "HUB_DATABASE_URL" not in environment:
             assert (tmp_path / "data" / "hub.db").is_file()
 

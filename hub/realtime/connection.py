@@ -1,15 +1,15 @@
-"""One WebSocket client: a bounded queue of encoded frames and the one task that writes them.
+"""One WebSocket client as the fan-out sees it: frames written straight to its socket.
 
-Fan-out only appends to the queue, so a broadcast never waits on any single socket. A client
-that falls `max_queue` frames behind is disconnected (close code 4008) and resumes with `since`;
-nothing is dropped silently.
+A broadcast encodes its WebSocket frame once and writes the same bytes to every subscriber's
+transport: no queue, task or object per delivery. The transport's buffer is the client's
+backlog; a client whose unread backlog passes `max_buffer_bytes` is disconnected (close code
+4008) and resumes with `since`, so nothing is dropped silently and nobody waits for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import deque
+import struct
 
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -20,55 +20,71 @@ log = structlog.get_logger(__name__)
 
 SLOW_CONSUMER_CLOSE = 4008
 _CLOSE_TIMEOUT_S = 2.0
+_TEXT_FINAL = 0x81  # FIN + opcode 1 (text)
+
+
+def text_frame(payload: bytes) -> bytes:
+    """`payload` as one unmasked, unfragmented text frame: what a server sends (RFC 6455 §5.2)."""
+    length = len(payload)
+    if length < 126:
+        return struct.pack("!BB", _TEXT_FINAL, length) + payload
+    if length < 65536:
+        return struct.pack("!BBH", _TEXT_FINAL, 126, length) + payload
+    return struct.pack("!BBQ", _TEXT_FINAL, 127, length) + payload
 
 
 class Connection:
+    __slots__ = ("_closing", "_max_buffer", "_transport", "streams", "viewer", "ws")
+
     def __init__(
         self,
         ws: web.WebSocketResponse,
-        transport: asyncio.BaseTransport | None,
+        transport: asyncio.Transport,
         viewer: Viewer,
         *,
-        max_queue: int,
+        max_buffer_bytes: int,
     ) -> None:
         self.ws = ws
-        self._transport = transport
         self.viewer = viewer
         self.streams: set[str] = set()
-        self._max_queue = max_queue
-        self._queue: deque[bytes] = deque()
-        self._wakeup = asyncio.Event()
+        self._transport = transport
+        self._max_buffer = max_buffer_bytes
         self._closing = False
-        self._writer: asyncio.Task[None] | None = None
 
     @property
     def closing(self) -> bool:
         return self._closing
 
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_frames(), name=f"ws-writer-{self.viewer.id}")
-
     def send(self, frame: bytes) -> None:
-        """Queue one encoded frame; never blocks. Overflow disconnects the client."""
+        """Send one encoded JSON frame; never blocks."""
+        self.write(text_frame(frame))
+
+    def write(self, wire: bytes) -> None:
+        """Write one whole WebSocket frame (see `text_frame`); never blocks. Overflow of the
+        client's backlog disconnects it."""
         if self._closing:
             return
-        if len(self._queue) >= self._max_queue:
+        transport = self._transport
+        if self.ws.closed or transport.is_closing():
+            self._closing = True
+            return
+        if transport.get_write_buffer_size() > self._max_buffer:
             log.warning(
-                "slow consumer disconnected", user=self.viewer.username, queued=len(self._queue)
+                "slow consumer disconnected",
+                user=self.viewer.username,
+                backlog_bytes=transport.get_write_buffer_size(),
             )
             self.close(SLOW_CONSUMER_CLOSE, "slow consumer: reconnect and resume with since")
             return
-        self._queue.append(frame)
-        self._wakeup.set()
+        transport.write(wire)
 
-    async def _write_frames(self) -> None:
-        queue = self._queue
+    async def send_paced(self, frame: bytes) -> None:
+        """Send a frame of a replay, waiting while the client catches up: a long replay is
+        not the client falling behind."""
+        if self._closing:
+            return
         try:
-            while not self._closing:
-                await self._wakeup.wait()
-                self._wakeup.clear()
-                while queue and not self._closing:
-                    await self.ws.send_frame(queue.popleft(), WSMsgType.TEXT)
+            await self.ws.send_frame(frame, WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
             self._closing = True
 
@@ -77,8 +93,6 @@ class Connection:
         if self._closing:
             return
         self._closing = True
-        self._queue.clear()
-        self._wakeup.set()
         asyncio.get_running_loop().create_task(self._close_socket(code, message))
 
     async def _close_socket(self, code: int, message: str) -> None:
@@ -86,14 +100,31 @@ class Connection:
             async with asyncio.timeout(_CLOSE_TIMEOUT_S):
                 await self.ws.close(code=code, message=message.encode())
         except (TimeoutError, ConnectionError, RuntimeError):
-            if isinstance(self._transport, asyncio.Transport):
-                self._transport.abort()
+            self._transport.abort()
 
-    async def finish(self) -> None:
-        """Stop the writer task once the socket is done."""
+    async def shut_down(self) -> None:
+        """Close the socket now and wait until it is closed (server shutdown)."""
+        if not self._closing:
+            self._closing = True
+            await self._close_socket(WSCloseCode.GOING_AWAY, "the server is shutting down")
+
+    def finish(self) -> None:
+        """The socket is done: send nothing more."""
         self._closing = True
-        self._wakeup.set()
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+
+
+class OpenConnections:
+    """Every open socket of this process: without closing them at shutdown the server would
+    wait for each client to leave on its own."""
+
+    def __init__(self) -> None:
+        self._open: set[Connection] = set()
+
+    def add(self, connection: Connection) -> None:
+        self._open.add(connection)
+
+    def discard(self, connection: Connection) -> None:
+        self._open.discard(connection)
+
+    async def shut_down(self) -> None:
+        await asyncio.gather(*(connection.shut_down() for connection in list(self._open)))

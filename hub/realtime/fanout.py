@@ -16,7 +16,7 @@ import structlog
 
 from hub.db.engine import Database
 from hub.realtime.broker import Broker, BrokerMessage
-from hub.realtime.connection import Connection
+from hub.realtime.connection import Connection, text_frame
 from hub.realtime.frames import event_frame, reset_frame, subscribed_frame
 from hub.services.streams import events_after, last_seq
 
@@ -36,8 +36,10 @@ class Channel:
     gap_filler: asyncio.Task[None] | None = None
 
     def broadcast(self, frame: bytes, seq: int | None) -> None:
-        for connection in self.live:
-            connection.send(frame)
+        if self.live:
+            wire = text_frame(frame)
+            for connection in self.live:
+                connection.write(wire)
         if seq is not None:
             for held in self.replaying.values():
                 held.append((seq, frame))
@@ -157,7 +159,7 @@ class Fanout:
         if len(events) != until - since or events[0].seq != since + 1:
             return None
         for event in events:
-            connection.send(event_frame(event))
+            await connection.send_paced(event_frame(event))
         return until
 
     def _go_live(

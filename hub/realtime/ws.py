@@ -11,7 +11,7 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from hub.api.context import request_source, request_token
-from hub.appkeys import DATABASE, FANOUT, SETTINGS
+from hub.appkeys import CONNECTIONS, DATABASE, FANOUT, SETTINGS
 from hub.auth.sessions import Viewer, viewer_for_token
 from hub.errors import Forbidden, Unauthenticated
 from hub.events import user_stream
@@ -47,10 +47,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         max_msg_size=settings.ws_max_frame_bytes,
     )
     await ws.prepare(request)
-    connection = Connection(ws, request.transport, viewer, max_queue=settings.ws_send_queue_max)
-    connection.start()
+    transport = request.transport
+    if transport is None:  # the client went away during the upgrade
+        return ws
+    connection = Connection(ws, transport, viewer, max_buffer_bytes=settings.ws_send_buffer_bytes)
     handler = FrameHandler(request.app, connection, request_source(request))
     fanout = request.app[FANOUT]
+    open_connections = request.app[CONNECTIONS]
+    open_connections.add(connection)
     log.info("ws connected", user=viewer.username)
     try:
         await fanout.join(connection, user_stream(viewer.id), None)
@@ -70,6 +74,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 break
     finally:
         await handler.disconnected()
-        await connection.finish()
+        connection.finish()
+        open_connections.discard(connection)
         log.info("ws disconnected", user=viewer.username, code=ws.close_code)
     return ws
