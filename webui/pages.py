@@ -8,13 +8,12 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from hub.api.boards import BoardIn
 from hub.appkeys import DATABASE, SEND_THROTTLE, SETTINGS, WRITER
 from hub.auth.sessions import Viewer
-from hub.db.models import TaskComment
+from hub.db.models import RoomMember
 from hub.errors import Invalid
 from hub.services.authors import Author
 from hub.services.boards import create_board, get_board, list_boards
@@ -25,6 +24,7 @@ from hub.services.pagination import PageRequest, page_request
 from hub.services.posts import Thread
 from hub.services.rooms import get_room, list_rooms
 from hub.services.tasks import get_task, list_tasks
+from webui.badges import comment_counts, unread_mentions, unread_messages
 from webui.rendering import Context, Form, Handler, form_action, form_text, page, page_id
 
 Items = list[dict[str, Any]]
@@ -55,16 +55,6 @@ def newest_page(request: web.Request) -> PageRequest:
     )
 
 
-async def comment_counts(session: AsyncSession, task_ids: list[int]) -> dict[int, int]:
-    """Task id → how many comments it has (deleted ones not counted)."""
-    rows = await session.execute(
-        select(TaskComment.task_id, func.count())
-        .where(TaskComment.task_id.in_(task_ids), TaskComment.deleted_at.is_(None))
-        .group_by(TaskComment.task_id)
-    )
-    return dict(rows.all())
-
-
 @page("boards.html")
 async def boards_page(request: web.Request, viewer: Viewer) -> Context:
     async with request.app[DATABASE].read() as session:
@@ -91,13 +81,19 @@ async def board_page(request: web.Request, viewer: Viewer) -> Context:
         board = await get_board(session, viewer, board_id)
         tasks = await every_item(request, lambda page: list_tasks(session, viewer, board_id, page))
         rooms = await every_item(request, lambda page: list_rooms(session, viewer, board_id, page))
-        counts = await comment_counts(session, [task["id"] for task in tasks])
+        comments = await comment_counts(session, board_id)
+        mentions = await unread_mentions(session, viewer, board_id)
+        unread = await unread_messages(session, viewer, board_id)
     columns: dict[str, Items] = {column: [] for column in board["columns"]}
     for task in tasks:
         columns.setdefault(task["status"], []).append(
-            {**task, "comment_count": counts.get(task["id"], 0)}
+            {
+                **task,
+                "comment_count": comments.get(task["id"], 0),
+                "mention_count": mentions.get(task["id"], 0),
+            }
         )
-    return {"board": board, "columns": columns, "rooms": rooms}
+    return {"board": board, "columns": columns, "rooms": with_unread(rooms, unread)}
 
 
 @page("rooms.html")
@@ -106,7 +102,12 @@ async def rooms_page(request: web.Request, viewer: Viewer) -> Context:
     async with request.app[DATABASE].read() as session:
         board = await get_board(session, viewer, board_id)
         rooms = await every_item(request, lambda page: list_rooms(session, viewer, board_id, page))
-    return {"board": board, "rooms": rooms}
+        unread = await unread_messages(session, viewer, board_id)
+    return {"board": board, "rooms": with_unread(rooms, unread)}
+
+
+def with_unread(rooms: Items, unread: dict[int, int]) -> Items:
+    return [{**room, "unread_count": unread.get(room["id"], 0)} for room in rooms]
 
 
 @page("thread.html")
@@ -116,6 +117,11 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
         room = await get_room(session, viewer, room_id)
         board = await get_board(session, viewer, room["board"])
         posts, older = await ROOM_MESSAGES.history(session, viewer, room_id, newest_page(request))
+        read_seq = await session.scalar(  # None for an admin who is not in the room
+            select(RoomMember.last_read_seq).where(
+                RoomMember.room_id == room_id, RoomMember.user_id == viewer.id
+            )
+        )
     return {
         "kind": "room",
         "anchor": "message",
@@ -125,6 +131,7 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
         "board": board,
         "posts": posts,
         "older": older,
+        "read_seq": read_seq,
     }
 
 

@@ -19,7 +19,8 @@ from hub.auth.passwords import (
     hash_password,
     verify_password,
 )
-from hub.auth.sessions import close_session, csrf_token, open_session
+from hub.auth.sessions import Viewer, close_session, csrf_token, open_session
+from hub.db.engine import Database
 from hub.db.models import DISPLAY_NAME_MAX, User
 from hub.errors import Forbidden, Unauthenticated
 from hub.services.users import add_user, merged_preferences, user_by_name
@@ -198,16 +199,21 @@ async def get_me(request: web.Request) -> MeOut:
 )
 async def patch_me(request: web.Request, body: MePatch) -> MeOut:
     viewer = await require_viewer(request)
+    return await update_me(request.app[DATABASE], viewer, body)
+
+
+async def update_me(database: Database, viewer: Viewer, body: MePatch) -> MeOut:
+    """Change one's own profile; PATCH /api/v1/me and the settings page both come here."""
     new_password_hash = None
     if body.password is not None:
-        async with request.app[DATABASE].read() as session:
+        async with database.read() as session:
             current_hash = (await session.get_one(User, viewer.id)).password_hash
         if not body.current_password or not await verify_password(
             current_hash, body.current_password
         ):
             raise Forbidden("current_password is wrong", field="current_password")
         new_password_hash = await hash_password(body.password)
-    async with request.app[DATABASE].write() as session:
+    async with database.write() as session:
         user = await session.get_one(User, viewer.id)
         if body.display_name is not None:
             user.display_name = body.display_name
@@ -232,8 +238,13 @@ async def patch_me(request: web.Request, body: MePatch) -> MeOut:
 )
 async def post_user(request: web.Request, body: UserCreate) -> MeOut:
     await require_admin(request)
+    return await create_account(request.app[DATABASE], body)
+
+
+async def create_account(database: Database, body: UserCreate) -> MeOut:
+    """A new user (the caller checked that an admin asks); the API and the admin page."""
     password_hash = await hash_password(body.password)
-    async with request.app[DATABASE].write() as session:
+    async with database.write() as session:
         user = await add_user(
             session,
             body.username,

@@ -40,7 +40,7 @@ async def errors_as_json(
     except HubError as exc:
         return web.json_response(exc.body(), status=exc.status, headers=exc.headers())
     except web.HTTPException as exc:
-        if exc.status < 400 or not _wants_json(request):
+        if exc.status < 400 or not wants_json(request):
             raise
         code = _STATUS_CODES.get(exc.status, "invalid")
         return error_response(exc.status, code, exc.reason, headers=_kept_headers(exc))
@@ -49,9 +49,17 @@ async def errors_as_json(
         return error_response(500, "internal", "internal error")
 
 
-def _wants_json(request: web.Request) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get(
-        "Accept", ""
+_MACHINE_PATHS = ("/api/", "/ws/", "/static/")
+
+
+def wants_json(request: web.Request) -> bool:
+    """Whether an HTTP error is answered as the contract's JSON: the API, the WebSocket and
+    static files, and whoever asks for JSON; the dashboard's pages get HTML error pages."""
+    path = request.path
+    return (
+        path == "/ws"
+        or path.startswith(_MACHINE_PATHS)
+        or "application/json" in request.headers.get("Accept", "")
     )
 
 
