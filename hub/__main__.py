@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hub.api.schemas import Username
 from hub.app import create_app
-from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, configure_hashing
 from hub.bootstrap import FIRST_ADMIN_USERNAME, ensure_first_admin
 from hub.db.engine import Database, create_engine
 from hub.db.migrate import Upgrade, current_revision, head_revision, upgrade_to_head
@@ -145,11 +145,13 @@ def check() -> None:
 
 def settings_or_fail(**overrides: Any) -> Settings:
     try:
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
     except SettingsError as exc:
         raise BadConfiguration(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise BadConfiguration(f"{CONFIG_FILE_VARIABLE}: not valid TOML: {exc}") from None
+    configure_hashing(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+    return settings
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -23,6 +23,7 @@ from hub.appkeys import (
     SETTINGS,
     WRITER,
 )
+from hub.auth.passwords import configure_hashing
 from hub.auth.throttle import LoginThrottle
 from hub.db.engine import Database, create_engine
 from hub.metrics import Metrics, metrics_middleware
@@ -56,6 +57,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
+    configure_hashing(settings.password_hash_time_cost, settings.password_hash_memory_kib)
     app[METRICS] = metrics
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(262_144, ge=1024)
     send_rate_per_minute: int = Field(300, ge=0)
     login_failures_per_minute: int = Field(10, ge=1)
+    password_hash_time_cost: int = Field(3, ge=1)
+    password_hash_memory_kib: int = Field(65_536, ge=1024)
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)
     session_ttl_hours: int = Field(24 * 14, ge=1)

@@ -26,6 +26,9 @@ TEST_DATABASE_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 DEFAULT_PASSWORD = "correct horse battery"
 
 
+FAST_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters: the tests check behaviour, not the cost of a hash."""
@@ -62,7 +65,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         database_url=database_url_for(request.param, tmp_path),
         secret_key="test-secret-key",  # type: ignore[arg-type]
         _env_file=None,  # type: ignore[call-arg]
-        **overrides,
+        **{**FAST_PASSWORD_HASHING, **overrides},
     )
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from hub.app import create_app
+from hub.auth import passwords
+from hub.settings import Settings
 from tests.conftest import DEFAULT_PASSWORD, Api, UserFactory
 
 
@@ -40,3 +45,9 @@ async def test_logout_revokes_token(make_user: UserFactory) -> None:
     alice = await make_user("alice")
     assert (await alice.post("/api/v1/auth/logout"))[0] == 204
     assert (await alice.get("/api/v1/me"))[0] == 401
+
+
+@pytest.mark.settings(password_hash_time_cost=2, password_hash_memory_kib=2048)
+async def test_new_password_hashes_take_their_cost_from_the_settings(settings: Settings) -> None:
+    create_app(settings)
+    assert "$m=2048,t=2," in await passwords.hash_password("a long enough password")

@@ -9,6 +9,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
+
+def configure_hashing(time_cost: int, memory_kib: int) -> None:
+    """The argon2id cost of new hashes (HUB_PASSWORD_HASH_*); a stored hash keeps its own."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
 
