@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict bench/*.py
 
 bench: $(STAMP)
-	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -28,11 +28,19 @@ from typing import IO, Any
 
 import aiohttp
 import orjson
-from fanout_hub import BenchError, HubProcess, ProcessProbe, bounded, require_loopback
+from fanout_hub import (
+    BenchError,
+    HubProcess,
+    ProcessProbe,
+    bounded,
+    raise_fd_limit,
+    require_loopback,
+)
 from fanout_load import Bench, Phase, Plan, close_all, open_all, open_subscriber, run_phase
 from fanout_report import table
 
-ROOM_CREATE_MEMBERS = 100  # members named when creating the room (the hub caps that list)
+ROOM_CREATE_MEMBERS = 100  # members named when creating the room; the others join one by one
+SPARE_FILES = 256  # open files beyond one per socket (the hub's database, logs, listeners)
 USER_PASSWORD = "bench-" + secrets.token_hex(8)
 
 
@@ -187,7 +195,12 @@ async def run(args: argparse.Namespace, log: IO[bytes] | None) -> dict[str, Any]
         raise
     finally:
         status = await hub.stop()
-        result["hub_log"] = {"levels": dict(hub.levels), "samples": hub.samples, "exit": status}
+        result["hub_log"] = {
+            "levels": dict(hub.levels),
+            "events": dict(hub.events),
+            "samples": hub.samples,
+            "exit": status,
+        }
     return result
 
 
@@ -258,6 +271,7 @@ def main() -> None:
 
         loop_factory = uvloop.new_event_loop
     try:
+        raise_fd_limit(args.subscribers + SPARE_FILES)  # our sockets, and our hub's (inherited)
         with (
             open(args.hub_log, "wb") if args.hub_log else contextlib.nullcontext() as log,
             asyncio.Runner(loop_factory=loop_factory) as runner,

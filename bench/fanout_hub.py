@@ -8,6 +8,7 @@ import importlib
 import ipaddress
 import os
 import re
+import resource
 import signal
 import socket
 import sys
@@ -25,6 +26,7 @@ T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT_S = 10.0  # SIGINT, then SIGKILL
 LOG_LEVEL = re.compile(rb"\blevel=(warning|error|critical)\b")
+LOG_EVENT = re.compile(rb'\bevent=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 CREDENTIAL = re.compile(rb"^\s*(username|password):\s*(\S+)\s*$")
 
 
@@ -99,13 +101,15 @@ class HubProcess:
     copied to a log file.
     """
 
-    def __init__(self, log: IO[bytes] | None) -> None:
+    def __init__(self, log: IO[bytes] | None, settings: dict[str, str] | None = None) -> None:
+        self.settings = settings or {}  # extra HUB_* variables for this hub
         self.workdir = tempfile.TemporaryDirectory(prefix="taskflow-fanout-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.credentials: dict[str, str] = {}
         self.tail: deque[str] = deque(maxlen=25)
         self.levels: Counter[str] = Counter()
+        self.events: Counter[str] = Counter()  # warnings and errors by log event
         self.samples: list[str] = []
         self._log = log
         self._proc: asyncio.subprocess.Process | None = None
@@ -125,9 +129,14 @@ class HubProcess:
             HUB_PORT=str(self.port),
             HUB_DATA_DIR=str(Path(self.workdir.name) / "data"),
             HUB_SEND_RATE_PER_MINUTE="0",
+            # Setup creates and logs in an account per socket: cheap hashes keep it short
+            # (they are not on the measured path).
+            HUB_PASSWORD_HASH_TIME_COST="1",
+            HUB_PASSWORD_HASH_MEMORY_KIB="1024",
             PYTHONUNBUFFERED="1",
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
         )
+        env.update(self.settings)
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -157,17 +166,20 @@ class HubProcess:
     async def _read_output(self, stream: asyncio.StreamReader | None) -> None:
         assert stream is not None
         async for line in stream:
-            if self._log is not None:
-                self._log.write(line)
             found = CREDENTIAL.match(line)
             if found and found.group(1).decode() not in self.credentials:
                 self.credentials[found.group(1).decode()] = found.group(2).decode()
-                continue  # never echo the password into tails or reports
+                continue  # never echo the password into logs, tails or reports
+            if self._log is not None:
+                self._log.write(line)
             text = line.decode(errors="replace").rstrip()
             self.tail.append(text)
             level = LOG_LEVEL.search(line)
             if level or text.startswith("Traceback"):
                 self.levels[level.group(1).decode() if level else "traceback"] += 1
+                event = LOG_EVENT.search(line) if level else None
+                if event:
+                    self.events[(event.group(1) or event.group(2)).decode(errors="replace")] += 1
                 if len(self.samples) < 5:
                     self.samples.append(text[:300])
 
@@ -192,6 +204,16 @@ class HubProcess:
                 await asyncio.wait_for(self._pump, 2)
         self.workdir.cleanup()
         return proc.returncode if proc is not None else None
+
+
+def raise_fd_limit(needed: int) -> None:
+    """Raise this process's soft limit of open files (inherited by the processes it starts)
+    to `needed`, within the hard limit; a clear error when the hard limit is below it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise BenchError(f"{needed} open files needed, but `ulimit -Hn` is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
 def free_port() -> int:
