@@ -29,24 +29,25 @@ _BEGIN_OPTION = "sqlite_begin"
 
 
 def create_engine(database_url: str, **engine_options: Any) -> AsyncEngine:
-    """An async engine for a sqlite+aiosqlite or postgresql+asyncpg URL."""
+    """An async engine for a sqlite+aiosqlite or postgresql+asyncpg URL; SQLite connections
+    run on the event loop's thread (see `inline_sqlite`)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **engine_options)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, **engine_options)
+    database = url.database or ":memory:"
+    engine = create_async_engine(
+        url, async_creator=lambda: connect_inline(database), **engine_options
+    )
     _configure_sqlite(engine)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, *, autocommit_driver: bool = False) -> None:
+def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so that "begin" below decides the BEGIN
-        # (inline connections are opened that way already).
-        if not autocommit_driver:
-            dbapi_connection.isolation_level = None
+        # Inline connections leave transaction control to "begin" below (isolation_level=None).
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -61,13 +62,9 @@ def _configure_sqlite(engine: AsyncEngine, *, autocommit_driver: bool = False) -
 
 
 def _sqlite_writer_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for SQLite writes: inline connections (see `inline_sqlite`), one at a time."""
-    database = engine.url.database or ":memory:"
-    writer = create_async_engine(
-        engine.url, async_creator=lambda: connect_inline(database), pool_size=1, max_overflow=0
-    )
-    _configure_sqlite(writer, autocommit_driver=True)
-    return writer
+    """The engine for SQLite writes: one connection, so writes go one at a time."""
+    url = engine.url.render_as_string(hide_password=False)
+    return create_engine(url, pool_size=1, max_overflow=0)
 
 
 class Database:
