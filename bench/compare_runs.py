@@ -192,12 +192,7 @@ async def hub_run(
                 raise BenchError(hub.died("exited during the run"))
         finally:
             status = await hub.stop()
-    result["hub_log"] = {
-        "levels": dict(hub.levels),
-        "events": dict(hub.events),
-        "samples": hub.samples,
-        "exit": status,
-    }
+    result["hub_log"] = hub.log_summary(status)
     keep(save, result)
     return result
 

@@ -195,12 +195,7 @@ async def run(args: argparse.Namespace, log: IO[bytes] | None) -> dict[str, Any]
         raise
     finally:
         status = await hub.stop()
-        result["hub_log"] = {
-            "levels": dict(hub.levels),
-            "events": dict(hub.events),
-            "samples": hub.samples,
-            "exit": status,
-        }
+        result["hub_log"] = hub.log_summary(status)
     return result
 
 

@@ -186,6 +186,15 @@ class HubProcess:
     def died(self, how: str) -> str:
         return f"the hub {how}; its last output:\n  " + "\n  ".join(self.tail)
 
+    def log_summary(self, exit_status: int | None) -> dict[str, Any]:
+        """What the hub logged at warning level and above, and how it ended."""
+        return {
+            "levels": dict(self.levels),
+            "events": dict(self.events),
+            "samples": self.samples,
+            "exit": exit_status,
+        }
+
     def alive(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
