@@ -10,7 +10,8 @@ from hub.api.context import SESSION_COOKIE, check_same_origin
 from hub.appkeys import DATABASE
 from hub.auth.sessions import Viewer, close_session
 from hub.errors import RateLimited, Unauthenticated
-from webui.rendering import Form, form_action, form_text, render
+from webui.forms import text_field
+from webui.rendering import Form, form_action, render
 
 
 def local_path(target: str) -> str:
@@ -30,8 +31,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     another site submitted (to log the victim into the attacker's account)."""
     check_same_origin(request)
     form = await request.post()
-    username, password = form_text(form, "username"), form_text(form, "password")
-    target = local_path(form_text(form, "next"))
+    username, password = text_field(form, "username"), text_field(form, "password")
+    target = local_path(text_field(form, "next"))
     context = {"next": target, "username": username}
     try:
         credentials = LoginIn(username=username, password=password)

@@ -25,7 +25,8 @@ from hub.services.posts import Thread
 from hub.services.rooms import get_room, list_rooms
 from hub.services.tasks import get_task, list_tasks
 from webui.badges import comment_counts, unread_mentions, unread_messages
-from webui.rendering import Context, Form, Handler, form_action, form_text, page, page_id
+from webui.forms import text_field
+from webui.rendering import Context, Form, Handler, form_action, page, page_id
 
 Items = list[dict[str, Any]]
 Fetch = Callable[[PageRequest], Awaitable[tuple[Items, int | None]]]
@@ -65,7 +66,7 @@ async def boards_page(request: web.Request, viewer: Viewer) -> Context:
 @form_action
 async def create_board_submit(request: web.Request, viewer: Viewer, form: Form) -> web.HTTPSeeOther:
     try:
-        board_in = BoardIn(name=form_text(form, "name"))
+        board_in = BoardIn(name=text_field(form, "name"))
     except ValidationError:
         raise Invalid("A board needs a name (at most 200 characters).", field="name") from None
     board = await request.app[WRITER].run(
@@ -165,7 +166,7 @@ def post_submit(thread: Thread[Any, Any], location: str) -> Handler:
             lambda unit: thread.post(
                 unit,
                 place_id,
-                form_text(form, "body"),
+                text_field(form, "body"),
                 author=Author.of(viewer, "web"),
                 sender=viewer,
                 max_bytes=request.app[SETTINGS].max_message_bytes,

@@ -77,11 +77,6 @@ def page_id(request: web.Request, name: str = "id") -> int:
     return int(value)
 
 
-def form_text(form: Form, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 def to_login(request: web.Request) -> NoReturn:
     target = request.path_qs if request.method == "GET" else "/"
     raise web.HTTPFound("/login?" + urlencode({"next": target}))
