@@ -9,9 +9,11 @@ for whoever serves it: `![alt](url)` becomes a link labelled with its alt text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import nh3
+from linkify_it import LinkifyIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
@@ -77,6 +79,9 @@ def _images_to_links(state: StateCore) -> None:
 
 _MARKDOWN = ChatMarkdown()
 _MARKDOWN.core.ruler.push("images_to_links", _images_to_links)
+if _MARKDOWN.linkify is None:
+    raise RuntimeError("ChatMarkdown must link bare URLs")
+_LINKIFY: LinkifyIt = _MARKDOWN.linkify
 
 _CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
@@ -99,8 +104,29 @@ def _plain_body(text: str) -> str:
     return " ".join(" ".join(parts).split())
 
 
+# One line of words and punctuation that no markdown rule acts on (no emphasis, code, link,
+# entity or HTML character; no list, quote or heading start; nothing linkify would link) is a
+# paragraph of itself. Most chat lines are, and they skip the parser and the cleaner, which
+# cost tens of microseconds per body: `tests/test_render.py` checks both paths agree.
+_PLAIN_LINE = re.compile(r"[^\W_](?:[^\W_]|[ ,'\"?;!.:@()/+%$=-])*(?<! )")
+_LIST_START = re.compile(r"\d+[.)]")
+_LINK_HINT = re.compile("[.:@]")  # a URL, domain or email has one: test the rest for links
+
+
+def is_plain_line(text: str) -> bool:
+    """Whether `text` renders as itself in one paragraph (see `_PLAIN_LINE`)."""
+    return (
+        _PLAIN_LINE.fullmatch(text) is not None
+        and _LIST_START.match(text) is None
+        and "://" not in text  # markdown-it links `scheme://` even inside a word
+        and (_LINK_HINT.search(text) is None or not _LINKIFY.test(text))
+    )
+
+
 def render_markdown(text: str) -> str:
     """The sanitised HTML of a body. Mentions stay plain text."""
+    if is_plain_line(text):
+        return f"<p>{text}</p>\n"
     return _CLEANER.clean(_MARKDOWN.render(text))
 
 

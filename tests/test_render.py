@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.render import render_markdown, snippet
+from hub.render import _CLEANER, _MARKDOWN, is_plain_line, render_markdown, snippet
 
 PROPERTY = settings(max_examples=250, deadline=None)
 LINK = 'target="_blank" rel="nofollow noopener noreferrer"'
@@ -245,3 +245,41 @@ def test_snippets_are_short_single_lines(text: str, limit: int) -> None:
     assert len(excerpt) <= limit
     assert "\n" not in excerpt
     assert excerpt == excerpt.strip()
+
+
+# Words, inert punctuation, and what could make them markdown: list and heading starts,
+# URLs and domains, emails, entities, emphasis, spaces at either end.
+PLAIN_ALPHABET = st.sampled_from(
+    [*"aZ09éß中ж٣", *" ,'\"?;!.:@()/+%$=-", "www.", "http://", ".com", ".me", "1.", "#", "_", "*"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(PLAIN_ALPHABET, min_size=1, max_size=12).map("".join))
+def test_plain_lines_render_as_the_parser_would(text: str) -> None:
+    """The fast path for plain lines gives exactly what markdown-it and the cleaner give."""
+    if is_plain_line(text):
+        assert render_markdown(text) == _CLEANER.clean(_MARKDOWN.render(text))
+
+
+@PROPERTY
+@given(st.text(max_size=40))
+def test_any_text_the_fast_path_takes_renders_as_the_parser_would(text: str) -> None:
+    if is_plain_line(text):
+        assert render_markdown(text) == _CLEANER.clean(_MARKDOWN.render(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("see you at 5:30, ok?", True),
+        ('it\'s "done" (mostly) - 50% off = $4', True),
+        ("meet.me now", False),  # a domain: linkify makes it a link
+        ("1) first", False),  # an ordered list
+        ("trailing space ", False),
+        ("two\nlines", False),
+        ("snake_case", False),
+    ],
+)
+def test_which_lines_take_the_fast_path(text: str, plain: bool) -> None:
+    assert is_plain_line(text) is plain
