@@ -31,7 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -62,13 +61,15 @@ from hub.render import render_markdown
 from hub.services.authors import Author
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import NEWEST, PageRequest
-from hub.services.unit_of_work import UnitOfWork, Writer
+from hub.services.unit_of_work import Writer
 from hub.settings import Settings
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PAGE = 50
 SEED_CHUNK = 50_000
 SMALL_ROOM = 1_000  # messages in the second room of the history database
+PLAIN_BODY = "message {n} from sender {sender}"
+MARKDOWN_BODY = "message **{n}** from sender {sender}"
 
 
 class Rooms(NamedTuple):
@@ -120,33 +121,24 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
     writer = Writer(database, InProcessBroker(), batch_max=args.batch_max)
     room_id, viewers = await add_people(database, min(senders, 64), f"load{senders}x")
     max_bytes: int = Settings.model_fields["max_message_bytes"].default
-    batch_ids = itertools.count()
-    batches: Counter[int] = Counter()
     latencies: list[float] = []
     measuring = stopping = False
 
     async def sender(number: int) -> int:
         viewer = viewers[number % len(viewers)]
-        sent = 0
-
-        async def job(unit: UnitOfWork) -> tuple[dict[str, Any], bool]:
-            batch = unit.session.info.setdefault("batch", next(batch_ids))
-            if measuring:
-                batches[batch] += 1
-            return await ROOM_MESSAGES.post(
-                unit,
-                room_id,
-                f"message **{sent}** from sender {number}",
-                author=Author.of(viewer),
-                sender=viewer,
-                max_bytes=max_bytes,
-                client_id=f"{number}-{sent}",
-            )
-
-        acked = 0
+        acked = sent = 0
         while not stopping:
             started = time.perf_counter()
-            await writer.run(job)
+            await writer.run(
+                ROOM_MESSAGES.posting(
+                    room_id,
+                    args.body.format(n=sent, sender=number),
+                    author=Author.of(viewer),
+                    sender=viewer,
+                    max_bytes=max_bytes,
+                    client_id=f"{number}-{sent}",
+                )
+            )
             sent += 1
             if measuring:  # acked inside the window
                 latencies.append(time.perf_counter() - started)
@@ -156,24 +148,27 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
     tasks = [asyncio.create_task(sender(n)) for n in range(senders)]
     await asyncio.sleep(args.warmup)
     measuring = True
+    before = writer.batch_sizes.copy()
     cpu0, t0 = time.process_time(), time.perf_counter()
     await asyncio.sleep(args.duration)
     measuring = False
     window, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    batches = writer.batch_sizes - before
     stopping = True
     acked = sum(await asyncio.gather(*tasks))
     await writer.close()
     await database.close()
-    sizes = list(batches.values())
+    sizes = sorted(batches.elements())
     return {
         "senders": senders,
         "messages_per_s": round(acked / window),
         "acked": acked,
         "ack_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
         "ack_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "body": args.body,
         "batches": len(sizes),
         "batch_mean": round(statistics.fmean(sizes), 1) if sizes else 0,
-        "batch_p50": percentile([float(s) for s in sizes], 0.5),
+        "batch_p50": sizes[len(sizes) // 2] if sizes else 0,
         "batch_max": max(sizes, default=0),
         "cpu_percent": round(100 * cpu / window),
     }
@@ -401,6 +396,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     p.add_argument(
         "--batch-max", type=int, default=Settings.model_fields["write_batch_max"].default
+    )
+    p.add_argument(
+        "--body",
+        default=PLAIN_BODY,
+        help="each message's body, formatted with {n} and {sender} (default: a plain chat "
+        f"line, {PLAIN_BODY!r}; markdown costs more to render, e.g. {MARKDOWN_BODY!r})",
     )
     p.add_argument("--history-rows", type=int, default=1_000_000)
     p.add_argument("--reads", type=int, help="random history pages (default 2000, quick 500)")

@@ -150,20 +150,18 @@ async def _fill_board(unit: UnitOfWork, people: dict[str, Viewer]) -> int:
         (carol, design["id"], "New **notification badge** sketches are up. @alice, thoughts?"),
     )
     for person, room_id, body in conversation:
-        await ROOM_MESSAGES.post(
-            unit,
+        await ROOM_MESSAGES.posting(
             room_id,
             body,
             author=Author.of(person),
             sender=person,
             max_bytes=_DEMO_BODY_MAX_BYTES,
-        )
-    await TASK_COMMENTS.post(
-        unit,
+        )(unit)
+    await TASK_COMMENTS.posting(
         tasks["Set up the Slack bridge"],
         "Waiting for the bot token; I will finish this tomorrow.",
         author=Author.of(bob),
         sender=bob,
         max_bytes=_DEMO_BODY_MAX_BYTES,
-    )
+    )(unit)
     return board_id

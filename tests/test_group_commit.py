@@ -7,17 +7,20 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from hub.appkeys import DATABASE, SETTINGS
 from hub.auth.sessions import Viewer
 from hub.db.engine import Database
 from hub.db.models import ChatMessage, StreamEvent, User
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, Forbidden, NotFound
 from hub.events import MessageCreated, RoomId, room_stream
 from hub.realtime.broker import BrokerMessage, Deliver
+from hub.services import message_bulk
 from hub.services.authors import Author
 from hub.services.messages import ROOM_MESSAGES
+from hub.services.pagination import NEWEST, PageRequest
 from hub.services.unit_of_work import UnitOfWork, Writer
 from tests.conftest import Api, UserFactory
 from tests.realtime import Team, make_team
@@ -60,11 +63,12 @@ class Hub:
         self.writer = Writer(self.database, self.broker, batch_max=batch_max)
         self.max_bytes = api.client.app[SETTINGS].max_message_bytes
 
-    def post(self, sender: str, body: str, client_id: str | None = None) -> Any:
+    def post(
+        self, sender: str, body: str, client_id: str | None = None, *, room: int | None = None
+    ) -> Any:
         viewer = self.viewers[sender]
-        return lambda unit: ROOM_MESSAGES.post(
-            unit,
-            self.room,
+        return ROOM_MESSAGES.posting(
+            self.room if room is None else room,
             body,
             author=Author.of(viewer),
             sender=viewer,
@@ -94,10 +98,13 @@ class Hub:
 @pytest.fixture
 async def hub(make_user: UserFactory) -> Hub:
     alice, bob, _dave = [await make_user(name) for name in ("alice", "bob", "dave")]
+    await make_user("root", admin=True)
     team = await make_team(alice, bob)
     async with alice.client.app[DATABASE].read() as session:
         users = await session.scalars(select(User))
-        viewers = {u.username: Viewer(u.id, u.username, u.display_name, False, 0) for u in users}
+        viewers = {
+            u.username: Viewer(u.id, u.username, u.display_name, u.is_admin, 0) for u in users
+        }
     return Hub(alice, team, viewers, batch_max=64)
 
 
@@ -179,3 +186,105 @@ async def test_a_lone_failing_job_gets_its_own_error(hub: Hub) -> None:
         await hub.writer.run(hub.post("dave", "hello"))
     async with hub.database.read() as session:
         assert await session.scalar(select(func.count()).select_from(ChatMessage)) == 0
+
+
+async def statements_while(hub: Hub, work: Any) -> tuple[Any, int]:
+    """`work`'s result and how many statements the database was sent meanwhile (the checking
+    broker's own queries included)."""
+    engine = hub.database._write_engine.sync_engine
+    sent = 0
+
+    def count(*_: Any) -> None:
+        nonlocal sent
+        sent += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        return await work, sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_plain_messages_are_stored_together_in_a_few_statements(hub: Hub) -> None:
+    jobs = [hub.post("alice" if n % 2 else "bob", f"plain {n}", f"p-{n}") for n in range(60)]
+    results, statements = await statements_while(
+        hub, asyncio.gather(*(hub.writer.run(job) for job in jobs))
+    )
+
+    assert [data["seq"] for data, _ in results] == list(range(1, 61))  # in the order sent
+    # Per batch, not per message: the broker's 60 checks and about 10 (60 one by one: 300).
+    assert statements <= 60 + 15
+    assert await hub.stored() == [(f"plain {n}", n + 1) for n in range(60)]
+    assert [seq for _, seq, _ in hub.broker.published] == list(range(1, 61))
+
+
+async def test_a_message_stored_together_reads_as_one_stored_alone(hub: Hub) -> None:
+    """The bulk path and the one-by-one path give the same shape (the ack, the event, the API)."""
+    (alone, _), *_ = await asyncio.gather(hub.writer.run(hub.post("alice", "*alone*", "a")))
+    together = await asyncio.gather(
+        *(hub.writer.run(hub.post("alice", f"*together* {n}", f"t-{n}")) for n in range(3))
+    )
+    (first, created), *_ = together
+    assert created
+    assert set(first) == set(alone)
+    for key in ("room", "author", "author_name", "source", "mentions", "edited_at"):
+        assert first[key] == alone[key], key
+    assert first["html"] == "<p><em>together</em> 0</p>\n"
+    assert first["id"] > alone["id"] and first["seq"] == alone["seq"] + 1
+    async with hub.database.read() as session:
+        pages, _ = await ROOM_MESSAGES.history(
+            session, hub.viewers["alice"], hub.room, PageRequest(limit=10, before=NEWEST)
+        )
+    assert pages[1:2] == [first] and pages[0] == alone
+
+
+async def test_messages_with_mentions_keep_their_place_between_plain_ones(hub: Hub) -> None:
+    bodies = ["one", "two", "hey @bob", "three", "@room look", "four"]
+    results = await asyncio.gather(*(hub.writer.run(hub.post("alice", b)) for b in bodies))
+
+    assert [data["seq"] for data, _ in results] == [1, 2, 3, 4, 5, 6]
+    assert [data["mentions"] for data, _ in results] == [[], [], ["bob"], [], ["bob"], []]
+    assert await hub.stored() == [(body, n + 1) for n, body in enumerate(bodies)]
+
+
+async def test_refusals_and_resends_inside_a_group(hub: Hub) -> None:
+    before, _ = await hub.writer.run(hub.post("alice", "earlier", "used"))
+    jobs = [
+        hub.post("bob", "kept 1", "k-1"),
+        hub.post("dave", "not a member"),  # NotFound
+        hub.post("root", "an admin outside the room"),  # Forbidden: admins see, not post
+        hub.post("bob", "no such room", room=hub.room + 1000),  # NotFound
+        hub.post("alice", "earlier, resent", "used"),  # a resend of a stored message
+        hub.post("bob", "kept 2", "k-2"),
+        hub.post("bob", "kept 2, resent", "k-2"),  # a resend of one in this very group
+    ]
+    results = await asyncio.gather(*(hub.writer.run(job) for job in jobs), return_exceptions=True)
+
+    kept1, dave, root, nowhere, resent, kept2, resent2 = results
+    assert isinstance(dave, NotFound) and isinstance(nowhere, NotFound)
+    assert isinstance(root, Forbidden)
+    assert resent == (before, False)
+    assert resent2 == (kept2[0], False)  # type: ignore[index]
+    assert [kept1[0]["seq"], kept2[0]["seq"]] == [2, 3]  # type: ignore[index]
+    assert await hub.stored() == [("earlier", 1), ("kept 1", 2), ("kept 2", 3)]
+    assert await hub.events() == [1, 2, 3]
+
+
+async def test_a_group_that_cannot_be_stored_together_is_stored_one_by_one(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the group's statements fail (here: after its INSERT), each message is retried
+    alone: none is lost, and the seqs stay gap-free."""
+    store_rows = message_bulk._INSERT.execute
+
+    async def insert_then_fail(session: Any, rows: Any) -> None:
+        await store_rows(session, rows)
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(message_bulk._INSERT, "execute", insert_then_fail)
+    jobs = [hub.post("alice", f"m {n}", f"m-{n}") for n in range(5)]
+    results = await asyncio.gather(*(hub.writer.run(job) for job in jobs))
+
+    assert [data["seq"] for data, _ in results] == [1, 2, 3, 4, 5]
+    assert await hub.stored() == [(f"m {n}", n + 1) for n in range(5)]
+    assert await hub.events() == [1, 2, 3, 4, 5]

@@ -163,8 +163,7 @@ def post_submit(thread: Thread[Any, Any], location: str) -> Handler:
         place_id = page_id(request)
         await request.app[SEND_THROTTLE].take(viewer.id)
         await request.app[WRITER].run(
-            lambda unit: thread.post(
-                unit,
+            thread.posting(
                 place_id,
                 text_field(form, "body"),
                 author=Author.of(viewer, "web"),

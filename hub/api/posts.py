@@ -75,8 +75,7 @@ def add_thread_routes(
         viewer = await require_viewer(request)
         await request.app[SEND_THROTTLE].take(viewer.id)
         data, _ = await request.app[WRITER].run(
-            lambda unit: thread.post(
-                unit,
+            thread.posting(
                 path_id(request),
                 body.body,
                 author=Author.of(viewer, request_source(request)),

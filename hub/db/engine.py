@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -32,6 +33,9 @@ def create_engine(database_url: str, **engine_options: Any) -> AsyncEngine:
     """An async engine for a sqlite+aiosqlite or postgresql+asyncpg URL; SQLite connections
     run on the event loop's thread (see `inline_sqlite`)."""
     url = make_url(database_url)
+    engine_options = {"json_serializer": _json_text, "json_deserializer": orjson.loads} | (
+        engine_options
+    )
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **engine_options)
     if url.database and url.database != ":memory:":
@@ -42,6 +46,11 @@ def create_engine(database_url: str, **engine_options: Any) -> AsyncEngine:
     )
     _configure_sqlite(engine)
     return engine
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns' text (orjson: a tenth of the standard library's time per event)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -109,8 +109,7 @@ class FrameHandler:
             else (TASK_COMMENTS, frame.task)
         )
         data, _ = await self._app[WRITER].run(
-            lambda unit: thread.post(
-                unit,
+            thread.posting(
                 place,
                 frame.body,
                 author=Author.of(viewer, self._source),

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.sessions import Viewer
 from hub.db.models import ChatMessage, ChatRoom, RoomMember
-from hub.errors import Forbidden, NotFound
+from hub.errors import Forbidden, HubError, NotFound
 from hub.events import HubEvent, MessageCreated, MessageDeleted, MessageUpdated, RoomId, room_stream
 from hub.services.access import room_access, visible_room
+from hub.services.message_bulk import RoomMessageBulk
 from hub.services.notifications import Target
 from hub.services.posts import Candidate, Thread, members_named
 
@@ -23,6 +24,9 @@ class RoomMessages(Thread[ChatMessage, ChatRoom]):
     mention_key = "message_id"
     room_mentions = True
 
+    def __init__(self) -> None:
+        self.bulk = RoomMessageBulk(self)
+
     async def readable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> ChatRoom:
         return await visible_room(session, viewer, place_id)
 
@@ -30,11 +34,17 @@ class RoomMessages(Thread[ChatMessage, ChatRoom]):
         access = await room_access(session, place_id, viewer.id)
         if access is None:
             raise NotFound("no such room")
-        if not access.member:
-            if viewer.is_admin:  # admins see every room but post only where they belong
-                raise Forbidden("only room members may send here")
-            raise NotFound("no such room")
+        if refusal := self.refusal(viewer, access.member):
+            raise refusal
         return access.room
+
+    def refusal(self, viewer: Viewer, member: bool) -> HubError | None:
+        """Why `viewer` may not post in an existing room, if they may not."""
+        if member:
+            return None
+        if viewer.is_admin:  # admins see every room but post only where they belong
+            return Forbidden("only room members may send here")
+        return NotFound("no such room")
 
     async def get_place(self, session: AsyncSession, place_id: int) -> ChatRoom | None:
         return await session.get(ChatRoom, place_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -57,9 +57,46 @@ async def fetch_page(
         statement = statement.where(id_column > page.after)
     if page.before is not None:
         statement = statement.where(id_column < page.before)
-    backwards = page.before is not None and page.after is None
-    order = id_column.desc() if backwards else id_column.asc()
+    order = id_column.desc() if _backwards(page) else id_column.asc()
     rows = list((await session.execute(statement.order_by(order).limit(page.limit + 1))).all())
+    return _page_of(rows, page)
+
+
+class PageStatements:
+    """The statements of one listing's pages, built once (building and caching a statement
+    per request costs more than SQLite takes to run it). `statement` filters with bind
+    parameters; `fetch` gives their values."""
+
+    def __init__(self, statement: Select[*tuple[Any, ...]], id_column: ColumnElement[int]) -> None:
+        limit = bindparam("page_limit", type_=Integer)
+        before, after = id_column < bindparam("page_before"), id_column > bindparam("page_after")
+        self._backward = statement.where(before).order_by(id_column.desc()).limit(limit)
+        self._forward = statement.where(after).order_by(id_column.asc()).limit(limit)
+        self._between = statement.where(after, before).order_by(id_column.asc()).limit(limit)
+
+    async def fetch(
+        self, session: AsyncSession, params: dict[str, Any], page: PageRequest
+    ) -> tuple[Sequence[Any], int | None]:
+        """Like `fetch_page`, with `params` for the statement's own bind parameters."""
+        values = params | {"page_limit": page.limit + 1}
+        if _backwards(page):
+            statement, values["page_before"] = self._backward, page.before
+        elif page.before is None:
+            statement, values["page_after"] = self._forward, page.after or 0
+        else:
+            statement = self._between
+            values |= {"page_after": page.after, "page_before": page.before}
+        return _page_of(list((await session.execute(statement, values)).all()), page)
+
+
+def _backwards(page: PageRequest) -> bool:
+    return page.before is not None and page.after is None
+
+
+def _page_of(rows: list[Any], page: PageRequest) -> tuple[Sequence[Any], int | None]:
+    """The page's rows in ascending id order (one more was asked for, to know if more exist)
+    and the cursor to the next page."""
+    backwards = _backwards(page)
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     if backwards:

@@ -22,12 +22,12 @@ from hub.db.models import Base, BoardMember, ChatMessage, Mention, RoomMember, T
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from hub.events import HubEvent
-from hub.mentions import parse_mentions
+from hub.mentions import MentionSet, parse_mentions
 from hub.render import render_markdown, snippet
 from hub.services.authors import Author, author_json
 from hub.services.notifications import Target, notify
-from hub.services.pagination import PageRequest, fetch_page
-from hub.services.unit_of_work import UnitOfWork
+from hub.services.pagination import PageRequest, PageStatements
+from hub.services.unit_of_work import Bulk, UnitOfWork
 
 PostT = TypeVar("PostT", ChatMessage, TaskComment)
 PlaceT = TypeVar("PlaceT")
@@ -39,6 +39,37 @@ class Candidate:
 
     user_id: int
     username: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A new post as far as it goes without the database: checked, rendered, its mentions
+    found."""
+
+    body: str
+    html: str
+    mentions: MentionSet
+    author: Author
+    client_id: str | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PostJob(Generic[PostT, PlaceT]):
+    """The write job storing one new post. One that names nobody may be stored together with
+    the other such posts of its batch (`bulk`, when its kind of thread has a bulk store)."""
+
+    thread: Thread[PostT, PlaceT]
+    place_id: int
+    draft: Draft
+    sender: Viewer | None
+
+    async def __call__(self, unit: UnitOfWork) -> tuple[dict[str, Any], bool]:
+        return await self.thread.store(unit, self.place_id, self.draft, self.sender)
+
+    @property
+    def bulk(self) -> Bulk | None:
+        mentions = self.draft.mentions
+        return None if mentions.usernames or mentions.room else self.thread.bulk
 
 
 class PostFields(Protocol):
@@ -70,13 +101,17 @@ class _PostStatements:
     """A post table's hot-path statements, built once (building one costs more than running
     it on SQLite)."""
 
-    def __init__(self, model: type[ChatMessage] | type[TaskComment]) -> None:
+    def __init__(self, model: type[ChatMessage] | type[TaskComment], place_key: str) -> None:
         self.table = Base.metadata.tables[model.__tablename__]
         self.by_client_id = select(self.table.c.id).where(
             self.table.c.author_id == bindparam("author"),
             self.table.c.client_id == bindparam("client_id"),
         )
         self._insert = insert(self.table).returning(self.table.c.id)
+        place = self.table.c[f"{place_key}_id"]
+        self.history = PageStatements(
+            select(*self.table.c).where(place == bindparam("place")), self.table.c.id
+        )
         self._columns = [column.key for column in self.table.c]
 
     async def insert(self, session: AsyncSession, post: ChatMessage | TaskComment) -> int:
@@ -95,10 +130,11 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     mention_key: str  # the Mention column that points at this kind of post
     room_mentions: bool  # whether @room notifies everyone who can see the place
     follower_kind: str = ""  # notification kind for `followers`
+    bulk: Bulk | None = None  # stores many posts that notify nobody at once, if the kind can
 
     @cached_property
     def _statements(self) -> _PostStatements:
-        return _PostStatements(self.model)
+        return _PostStatements(self.model, self.place_key)
 
     @property
     def mention_column(self) -> ColumnElement[Any]:
@@ -147,9 +183,8 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     @abstractmethod
     def deleted(self, place_id: int, data: dict[str, Any]) -> HubEvent: ...
 
-    async def post(
+    def posting(
         self,
-        unit: UnitOfWork,
         place_id: int,
         body: str,
         *,
@@ -157,40 +192,49 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         sender: Viewer | None,
         max_bytes: int,
         client_id: str | None = None,
+    ) -> PostJob[PostT, PlaceT]:
+        """The write job storing a new post (give it to `Writer.run`). The body is checked and
+        rendered here, before the job waits for the database: bad input fails at once."""
+        body = checked_body(body, max_bytes)
+        draft = Draft(body, render_markdown(body), parse_mentions(body), author, client_id)
+        return PostJob(self, place_id, draft, sender)
+
+    async def store(
+        self, unit: UnitOfWork, place_id: int, draft: Draft, sender: Viewer | None
     ) -> tuple[dict[str, Any], bool]:
         """Store a post with its mentions and notifications: (post, True), or (the earlier
-        post, False) when this author already used `client_id` (a resend after a lost ack).
+        post, False) when its author already used its client_id (a resend after a lost ack).
         `sender` is the person whose rights apply (None: a bridge, already authorised)."""
-        session = unit.session
+        session, author = unit.session, draft.author
         if sender is not None:
             place = await self.writable(session, sender, place_id)
         elif (found := await self.get_place(session, place_id)) is not None:
             place = found
         else:
             raise NotFound(f"no such {self.place_key}")
-        if client_id is not None and author.user_id is not None:
+        if draft.client_id is not None and author.user_id is not None:
             earlier = await session.scalar(
-                self._statements.by_client_id, {"author": author.user_id, "client_id": client_id}
+                self._statements.by_client_id,
+                {"author": author.user_id, "client_id": draft.client_id},
             )
             if earlier is not None:
                 (data,) = await self.json(
                     session, [await session.get_one(self.model, earlier)], place_id
                 )
                 return data, False
-        body = checked_body(body, max_bytes)
         post = self.model(
-            client_id=client_id,
+            client_id=draft.client_id,
             author_id=author.user_id,
             author_name=author.display_name,
             source=author.source,
-            body=body,
-            html=render_markdown(body),
+            body=draft.body,
+            html=draft.html,
             seq=await unit.next_seq(self.stream(place_id)),
             created_at=utcnow(),
         )
         self.set_place(post, place)
         post.id = await self._statements.insert(session, post)
-        mentioned = await self._mention(unit, post, place, author, body, already=set())
+        mentioned = await self._mention(unit, post, place, author, draft.mentions, already=set())
         named = {candidate.user_id for candidate in mentioned}
         followers = [
             user_id
@@ -204,7 +248,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
                 kind=self.follower_kind,
                 actor=author,
                 target=self.target(post, place),
-                snippet=snippet(body),
+                snippet=snippet(draft.body),
             )
         author_data = author_json(author.user_id, author.username, author.display_name)
         data = post_json(
@@ -230,7 +274,8 @@ class Thread(ABC, Generic[PostT, PlaceT]):
                 select(Mention.user_id).where(self.mention_column == post.id)
             )
         )
-        await self._mention(unit, post, place, Author.of(viewer), post.body, already=already)
+        mentions = parse_mentions(post.body)
+        await self._mention(unit, post, place, Author.of(viewer), mentions, already=already)
         (data,) = await self.json(unit.session, [post], self.place_id(post))
         await unit.record(self.updated(self.place_id(post), data))
         return data
@@ -253,9 +298,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     ) -> tuple[list[dict[str, Any]], int | None]:
         """A page of posts, oldest first."""
         await self.readable(session, viewer, place_id)
-        place_column = getattr(self.model, f"{self.place_key}_id")
-        statement = select(*self._statements.table.c).where(place_column == place_id)
-        rows, next_cursor = await fetch_page(session, statement, self.model.id, page)
+        rows, next_cursor = await self._statements.history.fetch(session, {"place": place_id}, page)
         return await self.json(session, rows, place_id), next_cursor
 
     async def json(
@@ -288,12 +331,11 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         post: PostT,
         place: PlaceT,
         author: Author,
-        body: str,
+        parsed: MentionSet,
         *,
         already: set[int],
     ) -> list[Candidate]:
-        """Store and notify the people `body` newly mentions (never its author); return them."""
-        parsed = parse_mentions(body)
+        """Store and notify the people `parsed` newly names (never the author); return them."""
         everyone = self.room_mentions and parsed.room
         if not everyone and not parsed.usernames:
             return []
@@ -315,7 +357,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
             kind="mention",
             actor=author,
             target=self.target(post, place),
-            snippet=snippet(body),
+            snippet=snippet(post.body),
         )
         return mentioned
 
@@ -395,6 +437,11 @@ def post_json(
     }
 
 
+_AUTHORS = select(User.id, User.username, User.display_name).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def _authors(
     session: AsyncSession, posts: Sequence[PostFields]
 ) -> dict[int, dict[str, Any] | None]:
@@ -402,8 +449,6 @@ async def _authors(
     ids = {post.author_id for post in posts if post.author_id is not None}
     authors: dict[int | None, dict[str, Any] | None] = {}
     if ids:
-        rows = await session.execute(
-            select(User.id, User.username, User.display_name).where(User.id.in_(ids))
-        )
+        rows = await session.execute(_AUTHORS, {"ids": list(ids)})
         authors = {user_id: author_json(user_id, name, shown) for user_id, name, shown in rows}
     return {post.id: authors.get(post.author_id) for post in posts}

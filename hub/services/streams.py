@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db.bulk_insert import BulkInsert
 from hub.db.models import Base, Stream, StreamEvent
+from hub.db.types import utcnow
 
 _STREAMS = Base.metadata.tables[Stream.__tablename__]
 _EVENTS = Base.metadata.tables[StreamEvent.__tablename__]
@@ -42,7 +44,7 @@ _MOVE_LAST = (
     .where(_STREAMS.c.name == bindparam("stream"))
     .values(last_seq=bindparam("last"))
 )
-_APPEND = insert(_EVENTS)
+_APPEND = BulkInsert(_EVENTS, ["stream", "seq", "kind", "payload", "created_at"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +99,10 @@ class EventLog:
 
     async def write(self) -> None:
         """Insert the events and move each stream's last seq: the end of the transaction."""
-        if self.events:
-            await self._session.execute(
-                _APPEND,
-                [
-                    {"stream": e.stream, "seq": e.seq, "kind": e.kind, "payload": e.data}
-                    for e in self.events
-                ],
-            )
+        now = utcnow()
+        await _APPEND.execute(
+            self._session, [(e.stream, e.seq, e.kind, e.data, now) for e in self.events]
+        )
         moved = [
             {"stream": stream, "last": last}
             for stream, last in self._taken.items()

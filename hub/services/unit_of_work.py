@@ -7,17 +7,21 @@ the log that `since` replays from, and a caller's result (its ack) comes after b
 One committer per process takes every job waiting (at most HUB_WRITE_BATCH_MAX) and runs them
 in one transaction, each in a savepoint, with one COMMIT for all: a single write costs one
 commit, and writes arriving while a commit runs share the next one. A lone job runs at once.
+Consecutive jobs of one `Bulk` kind (plain new messages) run together instead: one statement
+per table for all of them, not a savepoint and a few statements each.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Awaitable, Callable
+import enum
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db.engine import Database
@@ -27,6 +31,7 @@ from hub.realtime.frames import event_frame
 from hub.services.streams import EventLog, RecordedEvent
 
 T = TypeVar("T")
+logger = structlog.get_logger(__name__)
 
 
 class UnitOfWork:
@@ -53,6 +58,27 @@ class UnitOfWork:
 Job = Callable[[UnitOfWork], Awaitable[T]]
 
 
+class Alone(enum.Enum):
+    """A bulk job's outcome when it must run on its own after its group (e.g. a resend)."""
+
+    RUN_ALONE = enum.auto()
+
+
+RUN_ALONE = Alone.RUN_ALONE
+
+
+class Bulk(Protocol):
+    """A kind of job whose consecutive jobs in a batch run together (each job names its kind
+    in its `bulk` attribute)."""
+
+    async def run_together(
+        self, session: AsyncSession, jobs: Sequence[Any], units: Sequence[UnitOfWork]
+    ) -> list[Any]:
+        """Run `jobs`, the i-th recording its events in `units[i]`: each job's result, the
+        exception refusing it, or RUN_ALONE. Raising undoes them all, and they run alone."""
+        ...
+
+
 @dataclass(eq=False)
 class _Waiting:
     """A job and its caller's future; `unit` is set once the job has succeeded."""
@@ -72,6 +98,7 @@ class Writer:
         self.batch_max = batch_max
         self._waiting: deque[_Waiting] = deque()
         self._committer: asyncio.Task[None] | None = None
+        self.batch_sizes: Counter[int] = Counter()  # committed batches by their number of jobs
 
     async def run(self, job: Job[T]) -> T:
         """Run `job` in a transaction and return its result once that is committed and the
@@ -108,8 +135,11 @@ class Writer:
         try:
             async with self.database.write() as session:
                 log = EventLog(session)
-                for waiting in batch:
-                    await self._run_job(session, log, waiting, alone=alone)
+                for group in _bulk_groups(batch):
+                    if len(group) > 1:
+                        await self._run_together(session, log, group)
+                    else:
+                        await self._run_job(session, log, group[0], alone=alone)
                 await log.write()
         except Exception as exc:  # the commit failed (or a lone job raised): nothing was kept
             for waiting in batch:
@@ -120,6 +150,7 @@ class Writer:
             for waiting in batch:
                 waiting.result.cancel()
             raise
+        self.batch_sizes[len(batch)] += 1
         for waiting in batch:
             if waiting.unit is not None:
                 await self._publish(waiting)
@@ -144,6 +175,29 @@ class Writer:
         else:
             waiting.unit = unit
 
+    async def _run_together(
+        self, session: AsyncSession, log: EventLog, group: list[_Waiting]
+    ) -> None:
+        """Run a group of bulk jobs in one savepoint; should that fail, run each alone."""
+        mark = log.mark()
+        units = [UnitOfWork(session, log) for _ in group]
+        bulk: Bulk = group[0].job.bulk  # type: ignore[attr-defined]
+        try:
+            async with session.begin_nested():
+                outcomes = await bulk.run_together(session, [w.job for w in group], units)
+        except Exception:
+            log.rollback_to(mark)
+            logger.warning("bulk_write_failed", jobs=len(group), exc_info=True)
+            outcomes = [RUN_ALONE] * len(group)
+        for waiting, unit, outcome in zip(group, units, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                _fail(waiting.result, outcome)
+            elif outcome is not RUN_ALONE:
+                waiting.value, waiting.unit = outcome, unit
+        for waiting, outcome in zip(group, outcomes, strict=True):
+            if outcome is RUN_ALONE:
+                await self._run_job(session, log, waiting, alone=False)
+
     async def _publish(self, waiting: _Waiting) -> None:
         assert waiting.unit is not None
         try:
@@ -153,6 +207,22 @@ class Writer:
         except Exception as exc:  # committed but not all published: the caller hears of it
             waiting.unit = None
             _fail(waiting.result, exc)
+
+
+def _bulk_groups(batch: list[_Waiting]) -> Iterator[list[_Waiting]]:
+    """The batch in order, as runs of consecutive jobs of one bulk kind, and other jobs alone."""
+    group: list[_Waiting] = []
+    for waiting in batch:
+        kind = getattr(waiting.job, "bulk", None)
+        if group and (kind is None or kind is not getattr(group[0].job, "bulk", None)):
+            yield group
+            group = []
+        group.append(waiting)
+        if kind is None:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _fail(result: asyncio.Future[Any], exc: Exception) -> None:
