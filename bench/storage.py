@@ -126,6 +126,7 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
 
     async def sender(number: int) -> int:
         viewer = viewers[number % len(viewers)]
+        author = Author.of(viewer)
         acked = sent = 0
         while not stopping:
             started = time.perf_counter()
@@ -133,7 +134,7 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
                 ROOM_MESSAGES.posting(
                     room_id,
                     args.body.format(n=sent, sender=number),
-                    author=Author.of(viewer),
+                    author=author,
                     sender=viewer,
                     max_bytes=max_bytes,
                     client_id=f"{number}-{sent}",
@@ -238,7 +239,7 @@ async def cached_sqlite_history(count: int) -> tuple[str, Rooms]:
         partial.rename(path)
     database = Database(create_engine(url))
     async with database.read() as session:
-        rooms = dict((await session.execute(select(ChatRoom.name, ChatRoom.id))).tuples().all())
+        rooms = dict((await session.execute(select(ChatRoom.name, ChatRoom.id))).all())
         user = await session.scalar(select(User).where(User.username == "history0"))
     await database.close()
     assert user is not None

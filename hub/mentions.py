@@ -38,7 +38,12 @@ class MentionSet:
     room: bool
 
 
+NO_MENTIONS = MentionSet(usernames=frozenset(), room=False)
+
+
 def parse_mentions(text: str) -> MentionSet:
+    if "@" not in text:  # most messages
+        return NO_MENTIONS
     names = {name for _, _, name in mention_spans(text)}
     return MentionSet(usernames=frozenset(names - ROOM_MENTIONS), room=bool(names & ROOM_MENTIONS))
 

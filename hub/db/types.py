@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer
@@ -38,6 +39,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=256)  # a batch of messages shares one timestamp
 def iso(moment: datetime) -> str:
     """A UTC timestamp as the API writes it everywhere (`…Z`, like the HTTP responses)."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

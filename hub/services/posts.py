@@ -62,14 +62,10 @@ class PostJob(Generic[PostT, PlaceT]):
     place_id: int
     draft: Draft
     sender: Viewer | None
+    bulk: Bulk | None
 
     async def __call__(self, unit: UnitOfWork) -> tuple[dict[str, Any], bool]:
         return await self.thread.store(unit, self.place_id, self.draft, self.sender)
-
-    @property
-    def bulk(self) -> Bulk | None:
-        mentions = self.draft.mentions
-        return None if mentions.usernames or mentions.room else self.thread.bulk
 
 
 class PostFields(Protocol):
@@ -196,8 +192,10 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         """The write job storing a new post (give it to `Writer.run`). The body is checked and
         rendered here, before the job waits for the database: bad input fails at once."""
         body = checked_body(body, max_bytes)
-        draft = Draft(body, render_markdown(body), parse_mentions(body), author, client_id)
-        return PostJob(self, place_id, draft, sender)
+        mentions = parse_mentions(body)
+        draft = Draft(body, render_markdown(body), mentions, author, client_id)
+        notifies = bool(mentions.usernames or mentions.room)
+        return PostJob(self, place_id, draft, sender, None if notifies else self.bulk)
 
     async def store(
         self, unit: UnitOfWork, place_id: int, draft: Draft, sender: Viewer | None
