@@ -108,6 +108,23 @@ async def visible_room(session: AsyncSession, viewer: Viewer, room_id: int) -> C
     return access.room
 
 
+_ROOM_MEMBERSHIP = (
+    select(ChatRoom.id, RoomMember.id)
+    .outerjoin(
+        RoomMember,
+        and_(RoomMember.room_id == ChatRoom.id, RoomMember.user_id == bindparam("user")),
+    )
+    .where(ChatRoom.id == bindparam("room"))
+)
+
+
+async def check_room_visible(session: AsyncSession, viewer: Viewer, room_id: int) -> None:
+    """`visible_room`'s check without loading the room (each history page makes it)."""
+    found = (await session.execute(_ROOM_MEMBERSHIP, {"room": room_id, "user": viewer.id})).first()
+    if found is None or not (viewer.is_admin or found[1] is not None):
+        raise NotFound("no such room")
+
+
 async def visible_task(session: AsyncSession, viewer: Viewer, task_id: int) -> Task:
     """The task if `viewer` is a member of its board or an admin, else NotFound."""
     access = await task_access(session, task_id, viewer.id)

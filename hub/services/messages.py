@@ -11,7 +11,7 @@ from hub.auth.sessions import Viewer
 from hub.db.models import ChatMessage, ChatRoom, RoomMember
 from hub.errors import Forbidden, HubError, NotFound
 from hub.events import HubEvent, MessageCreated, MessageDeleted, MessageUpdated, RoomId, room_stream
-from hub.services.access import room_access, visible_room
+from hub.services.access import check_room_visible, room_access, visible_room
 from hub.services.message_bulk import RoomMessageBulk
 from hub.services.notifications import Target
 from hub.services.posts import Candidate, Thread, members_named
@@ -29,6 +29,9 @@ class RoomMessages(Thread[ChatMessage, ChatRoom]):
 
     async def readable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> ChatRoom:
         return await visible_room(session, viewer, place_id)
+
+    async def check_readable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> None:
+        await check_room_visible(session, viewer, place_id)
 
     async def writable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> ChatRoom:
         access = await room_access(session, place_id, viewer.id)

@@ -140,6 +140,10 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     async def readable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> PlaceT:
         """The place if `viewer` may read it, else NotFound."""
 
+    async def check_readable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> None:
+        """NotFound unless `viewer` may read the place (`readable`, perhaps cheaper)."""
+        await self.readable(session, viewer, place_id)
+
     @abstractmethod
     async def writable(self, session: AsyncSession, viewer: Viewer, place_id: int) -> PlaceT:
         """The place if `viewer` may post there: NotFound if unseen, Forbidden if read-only."""
@@ -295,7 +299,7 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         self, session: AsyncSession, viewer: Viewer, place_id: int, page: PageRequest
     ) -> tuple[list[dict[str, Any]], int | None]:
         """A page of posts, oldest first."""
-        await self.readable(session, viewer, place_id)
+        await self.check_readable(session, viewer, place_id)
         rows, next_cursor = await self._statements.history.fetch(session, {"place": place_id}, page)
         return await self.json(session, rows, place_id), next_cursor
 
