@@ -31,6 +31,7 @@ from compare_runs import (
     Peer,
     ensure_peer_venv,
     find_peer,
+    floor_run,
     hold_run,
     hub_run,
     peer_run,
@@ -39,6 +40,7 @@ from compare_runs import (
 from fanout_hub import REPO, BenchError, raise_fd_limit
 
 PEER_MODES = ("redis", "memory")
+FLOOR = "floor (mock_hub.py)"  # the client against a server that does next to nothing
 SPARE_FILES = 256  # open files beyond one per socket
 RUN_CAP_S = 330.0  # longest any one run may take (wsbench's own limit is 300 s)
 HOLD_CAP_S = 150.0  # longest the socket hold may take
@@ -73,8 +75,11 @@ async def comparisons(
     for config, rate in configs.items():
         runs: list[dict[str, Any]] = result["runs"].setdefault(config, [])
         for repeat in range(args.repeat):
-            for stack in [*(f"channels+{m}" for m in args.peer_modes), "hub"]:
-                name = f"{config}-{stack.replace('+', '-')}-{repeat + 1}"
+            stacks = [*(f"channels+{m}" for m in args.peer_modes), "hub"]
+            if config == "latency" and repeat == 0 and args.floor:
+                stacks.append(FLOOR)
+            for stack in stacks:
+                name = f"{config}-{stack.split()[0].replace('+', '-')}-{repeat + 1}"
                 entry: dict[str, Any] = {"config": config, "stack": stack, "repeat": repeat}
                 runs.append(entry)
                 left = min(deadline.left(), RUN_CAP_S)
@@ -88,6 +93,8 @@ async def comparisons(
                 try:
                     if stack == "hub":
                         entry["result"] = await hub_run(peer, load, left, save, args.hub_env)
+                    elif stack == FLOOR:
+                        entry["result"] = await floor_run(peer, load, left, save)
                     else:
                         mode = stack.removeprefix("channels+")
                         entry["result"] = await peer_run(peer, mode, load, left, save)
@@ -190,6 +197,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--hold-sockets", type=int, help="idle sockets held on one hub, 0 to skip (default 2000)")
     add("--hold-users", type=int, default=20, help="accounts those sockets log in as")
     add("--no-storage", action="store_true", help="skip bench/storage.py")
+    add(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the latency run against ../shared/peers/mock_hub.py (the client's floor)",
+    )
     add(
         "--storage-args",
         nargs=argparse.REMAINDER,

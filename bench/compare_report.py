@@ -175,10 +175,9 @@ def summary_rows(result: dict[str, Any]) -> list[Row]:
     runs = result["runs"]
 
     def of(config: str, hub: bool) -> list[Run]:
+        stacks = ("hub",) if hub else tuple(f"channels+{mode}" for mode in ("redis", "memory"))
         return [
-            r["result"]
-            for r in runs.get(config, [])
-            if r.get("result") and (r["stack"] == "hub") == hub
+            r["result"] for r in runs.get(config, []) if r.get("result") and r["stack"] in stacks
         ]
 
     lat_peer, lat_hub = of("latency", False), of("latency", True)
@@ -284,6 +283,12 @@ def table(result: dict[str, Any], rows: list[Row]) -> str:
 def notes(result: dict[str, Any]) -> list[str]:
     """Overload, losses and caveats: what the figures alone would not say."""
     out: list[str] = list(result["problems"])
+    for entry in result["runs"].get("latency", []):
+        if entry["stack"].startswith("floor") and entry.get("result"):
+            out.append(
+                f"client floor: the same client and load against mock_hub.py, a server that "
+                f"does next to nothing per delivery: p99 {num(p99(entry['result']))} ms"
+            )
     for entry in (e for c in result["runs"].values() for e in c):
         r, name = entry.get("result"), f"{entry['config']} {entry['stack']}"
         if not r:

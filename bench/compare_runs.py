@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from fanout_hub import REPO, BenchError, HubProcess, bounded
+from fanout_hub import REPO, BenchError, HubProcess, bounded, free_port
 
 PEER_VENV_DEFAULT = "/tmp/taskflow-peer-venv"  # run_peer.sh's own default
 HUB_START_S = 60.0
@@ -195,6 +195,44 @@ async def hub_run(
     result["hub_log"] = hub.log_summary(status)
     keep(save, result)
     return result
+
+
+async def floor_run(peer: Peer, load: list[str], seconds: float, save: Path) -> dict[str, Any]:
+    """The client against the peer directory's mock_hub.py, a server that does almost no work
+    per delivery: the latency that the client and this machine leave to any server."""
+    port = free_port()
+    cmd = [str(peer.python), str(peer.root / "mock_hub.py"), str(port)]
+    server = await start(cmd, None, asyncio.subprocess.DEVNULL, asyncio.subprocess.DEVNULL)
+    try:
+        await bounded("starting mock_hub.py", 20, _listening(port, server))
+        cmd = [
+            str(peer.python),
+            str(peer.wsbench),
+            "--adapter=hub",
+            f"--port={port}",
+            "--admin-password=mock",
+            f"--server-pid={server.pid}",
+            "--label=floor",
+            *load,
+        ]
+        result: dict[str, Any] = await run_json(cmd, seconds, "the client floor run", save)
+        return result
+    finally:
+        if server.returncode is None:
+            server.terminate()
+            await server.wait()
+
+
+async def _listening(port: int, server: asyncio.subprocess.Process) -> None:
+    while server.returncode is None:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise BenchError(f"mock_hub.py exited with status {server.returncode}")
 
 
 async def hold_run(sockets: int, users: int, seconds: float, save: Path) -> dict[str, Any]:
