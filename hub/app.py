@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_realtime)
-    app[CONNECTIONS] = OpenConnections()
+    app[CONNECTIONS] = OpenConnections(heartbeat_s=settings.ws_heartbeat_s)
     app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
     app.router.add_get("/ws", websocket)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiohttp import WSServerHandshakeError
+from aiohttp import WSCloseCode, WSMsgType, WSServerHandshakeError
 from sqlalchemy import select
 
 from hub.appkeys import DATABASE
 from hub.db.models import RoomMember, User
+from hub.realtime.handlers import FrameHandler
 from tests.conftest import Api, UserFactory
 from tests.realtime import connect, make_team
 
@@ -175,6 +176,56 @@ async def test_upgrade_refused_without_credentials_or_from_a_foreign_origin(
     with pytest.raises(WSServerHandshakeError) as bad_token:
         await alice.client.ws_connect("/ws", headers={"Authorization": "Bearer nope"})
     assert bad_token.value.status == 401
+
+
+@pytest.mark.settings(ws_heartbeat_s=0.2)
+async def test_heartbeat_keeps_answering_clients_and_drops_silent_ones(
+    make_user: UserFactory,
+) -> None:
+    alice = await make_user("alice")
+    answering = await connect(alice)  # aiohttp's client answers pings while it reads
+    silent = await alice.client.ws_connect("/ws", headers=alice.headers(), autoping=False)
+
+    async def read_until_dropped() -> list[WSMsgType]:
+        seen: list[WSMsgType] = []
+        async with asyncio.timeout(5):
+            while not seen or seen[-1] not in (WSMsgType.CLOSED, WSMsgType.ERROR):
+                seen.append((await silent.receive()).type)
+        return seen
+
+    # Five heartbeats: the reading client answers each ping, the other never does.
+    frames, seen = await asyncio.gather(answering.quiet(1.0), read_until_dropped())
+    assert frames == [] and WSMsgType.PING in seen
+    await answering.send(type="ping")
+    assert await answering.receive_until("pong") == {"type": "pong"}
+    await answering.close()
+
+
+async def test_client_pings_are_answered_with_their_payload(make_user: UserFactory) -> None:
+    alice = await make_user("alice")
+    ws = await alice.client.ws_connect("/ws", headers=alice.headers(), autoping=False)
+    await ws.ping(b"are you there")
+    async with asyncio.timeout(5):
+        while (message := await ws.receive()).type != WSMsgType.PONG:
+            assert message.type == WSMsgType.TEXT
+    assert message.data == b"are you there"
+    await ws.close()
+
+
+async def test_an_unexpected_error_closes_the_socket_with_1011(
+    make_user: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_handler: FrameHandler, _raw: str) -> bool:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(FrameHandler, "handle", broken)
+    alice = await make_user("alice")
+    a = await connect(alice)
+    await a.send(type="ping")
+    async with asyncio.timeout(5):
+        while (message := await a.ws.receive()).type == WSMsgType.TEXT:
+            pass
+    assert message.type == WSMsgType.CLOSE and a.ws.close_code == WSCloseCode.INTERNAL_ERROR
 
 
 async def test_typing_and_presence_reach_the_room(trio: tuple[Api, Api, Api]) -> None:

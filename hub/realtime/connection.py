@@ -4,6 +4,10 @@ A broadcast encodes its WebSocket frame once and writes the same bytes to every 
 transport: no queue, task or object per delivery. The transport's buffer is the client's
 backlog; a client whose unread backlog passes `max_buffer_bytes` is disconnected (close code
 4008) and resumes with `since`, so nothing is dropped silently and nobody waits for it.
+
+The heartbeat is one timer for every socket of the process (`OpenConnections`), not one per
+socket: a socket that has sent nothing for `heartbeat_s` is pinged, and one that then sends
+nothing, not even the pong, for another `heartbeat_s / 2` is dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ log = structlog.get_logger(__name__)
 SLOW_CONSUMER_CLOSE = 4008
 _CLOSE_TIMEOUT_S = 2.0
 _TEXT_FINAL = 0x81  # FIN + opcode 1 (text)
+_PING = b"\x89\x00"  # FIN + opcode 9 (ping), no payload, unmasked
+# Heartbeat ticks come every heartbeat_s / 2: a client heard nothing from for three ticks (more
+# than heartbeat_s) is pinged, and dropped if still silent at the next one.
+_PING_AFTER_TICKS = 3
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -34,7 +42,7 @@ def text_frame(payload: bytes) -> bytes:
 
 
 class Connection:
-    __slots__ = ("_closing", "_max_buffer", "_transport", "streams", "viewer", "ws")
+    __slots__ = ("_closing", "_max_buffer", "_quiet_ticks", "_transport", "streams", "viewer", "ws")
 
     def __init__(
         self,
@@ -46,10 +54,19 @@ class Connection:
     ) -> None:
         self.ws = ws
         self.viewer = viewer
-        self.streams: set[str] = set()
+        self.streams: tuple[str, ...] = ()  # usually two or three: a tuple is a quarter of a set
         self._transport = transport
         self._max_buffer = max_buffer_bytes
         self._closing = False
+        self._quiet_ticks = 0
+
+    def joined(self, stream: str) -> None:
+        if stream not in self.streams:
+            self.streams += (stream,)
+
+    def left(self, stream: str) -> None:
+        if stream in self.streams:
+            self.streams = tuple(joined for joined in self.streams if joined != stream)
 
     @property
     def closing(self) -> bool:
@@ -88,6 +105,23 @@ class Connection:
         except (ConnectionError, RuntimeError):
             self._closing = True
 
+    def heard(self) -> None:
+        """The client sent a frame (a pong included): it is alive."""
+        self._quiet_ticks = 0
+
+    def tick(self) -> None:
+        """One heartbeat tick (every heartbeat_s / 2): ping a client that has been silent for
+        more than heartbeat_s; drop it if it is still silent at the next tick."""
+        if self._closing:
+            return
+        self._quiet_ticks += 1
+        if self._quiet_ticks == _PING_AFTER_TICKS:
+            self.write(_PING)
+        elif self._quiet_ticks > _PING_AFTER_TICKS:
+            log.info("ws heartbeat missed", user=self.viewer.username)
+            self._closing = True
+            self._transport.abort()
+
     def close(self, code: int = WSCloseCode.GOING_AWAY, message: str = "") -> None:
         """Stop sending and close the socket in the background (a slow peer cannot stall us)."""
         if self._closing:
@@ -115,16 +149,31 @@ class Connection:
 
 class OpenConnections:
     """Every open socket of this process: without closing them at shutdown the server would
-    wait for each client to leave on its own."""
+    wait for each client to leave on its own. Also their heartbeat: one timer for them all
+    (a timer per socket, as aiohttp's own heartbeat keeps, costs each idle socket 1.5 KiB)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, heartbeat_s: float) -> None:
         self._open: set[Connection] = set()
+        self._tick_s = heartbeat_s / 2
+        self._ticker: asyncio.TimerHandle | None = None
 
     def add(self, connection: Connection) -> None:
         self._open.add(connection)
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().call_later(self._tick_s, self._tick)
 
     def discard(self, connection: Connection) -> None:
         self._open.discard(connection)
 
+    def _tick(self) -> None:
+        for connection in list(self._open):
+            connection.tick()
+        self._ticker = None
+        if self._open:
+            self._ticker = asyncio.get_running_loop().call_later(self._tick_s, self._tick)
+
     async def shut_down(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
         await asyncio.gather(*(connection.shut_down() for connection in list(self._open)))

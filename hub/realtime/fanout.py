@@ -25,15 +25,32 @@ log = structlog.get_logger(__name__)
 GAP_WAIT_S = 0.25
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Channel:
+    """One stream's local subscribers. There is one per user with a socket (their `user:`
+    stream), so it is kept small: `opening` is dropped once the head is known."""
+
     stream: str
     head: int = 0
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    opening: asyncio.Event | None = field(default_factory=asyncio.Event)
     live: dict[Connection, None] = field(default_factory=dict)
     replaying: dict[Connection, list[tuple[int, bytes]]] = field(default_factory=dict)
     early: dict[int, bytes] = field(default_factory=dict)
     gap_filler: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the head is known (the broker subscription and the log read are done)."""
+        return self.opening is None
+
+    async def wait_ready(self) -> None:
+        if self.opening is not None:
+            await self.opening.wait()
+
+    def set_ready(self) -> None:
+        opening, self.opening = self.opening, None
+        if opening is not None:
+            opening.set()
 
     def broadcast(self, frame: bytes, seq: int | None) -> None:
         if self.live:
@@ -64,7 +81,7 @@ class Fanout:
             return
         if message.seq is None:
             channel.broadcast(message.frame, None)
-        elif not channel.ready.is_set() or message.seq > channel.head + 1:
+        elif not channel.ready or message.seq > channel.head + 1:
             channel.early[message.seq] = message.frame
             self._watch_gap(channel)
         elif message.seq == channel.head + 1:
@@ -108,12 +125,12 @@ class Fanout:
             return
         channel.live.pop(connection, None)
         channel.replaying.pop(connection, None)
-        connection.streams.discard(stream)
-        if close_empty and channel.empty and channel.ready.is_set():
+        connection.left(stream)
+        if close_empty and channel.empty and channel.ready:
             self._close(channel)
 
     def leave_all(self, connection: Connection) -> None:
-        for stream in list(connection.streams):
+        for stream in connection.streams:
             self.leave(connection, stream)
 
     async def close(self) -> None:
@@ -124,7 +141,7 @@ class Fanout:
         """The ready channel of `stream`, opened (broker subscription, head from the log) once."""
         for _attempt in range(3):
             channel = self._channels.get(stream) or await self._create(stream)
-            await channel.ready.wait()
+            await channel.wait_ready()
             if self._channels.get(stream) is channel:
                 return channel
         raise ConnectionError(f"could not open {stream}")
@@ -140,7 +157,7 @@ class Fanout:
             self._channels.pop(stream, None)
             raise
         finally:
-            channel.ready.set()
+            channel.set_ready()
         self._drain_early(channel)
         return channel
 
@@ -170,7 +187,7 @@ class Fanout:
             if held_seq > seq:
                 connection.send(frame)
         channel.live[connection] = None
-        connection.streams.add(channel.stream)
+        connection.joined(channel.stream)
 
     def _advance(self, channel: Channel, seq: int, frame: bytes) -> None:
         channel.head = seq
@@ -193,7 +210,7 @@ class Fanout:
         """Wait briefly for late messages; then read what is still missing from the log."""
         while channel.early and self._channels.get(channel.stream) is channel:
             await asyncio.sleep(GAP_WAIT_S)
-            await channel.ready.wait()
+            await channel.wait_ready()
             if not channel.early:
                 return
             first_early = min(channel.early)
@@ -219,5 +236,5 @@ class Fanout:
         if channel.gap_filler is not None:
             channel.gap_filler.cancel()
         for connection in list(channel.live):
-            connection.streams.discard(channel.stream)
+            connection.left(channel.stream)
         asyncio.get_running_loop().create_task(self._broker.unsubscribe(channel.stream))

@@ -7,6 +7,9 @@ bad frames in a row close it (1008).
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -19,6 +22,8 @@ from hub.realtime.connection import Connection
 from hub.realtime.handlers import FrameHandler
 
 log = structlog.get_logger(__name__)
+
+_CLOSED = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 
 
 async def authenticate_upgrade(request: web.Request) -> Viewer:
@@ -39,42 +44,83 @@ async def authenticate_upgrade(request: web.Request) -> Viewer:
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
+    """Authenticate and upgrade; the socket is then served by `ClientSocket.write_eof`."""
     viewer = await authenticate_upgrade(request)
     settings = request.app[SETTINGS]
-    ws = web.WebSocketResponse(
-        heartbeat=settings.ws_heartbeat_s,
-        compress=False,
-        max_msg_size=settings.ws_max_frame_bytes,
+    # No `heartbeat`: `OpenConnections` pings every socket from one timer. So pongs must
+    # reach the reader loop (autoping=False), which answers the client's pings itself.
+    ws = ClientSocket(
+        request, viewer, autoping=False, compress=False, max_msg_size=settings.ws_max_frame_bytes
     )
     await ws.prepare(request)
-    transport = request.transport
-    if transport is None:  # the client went away during the upgrade
-        return ws
-    connection = Connection(ws, transport, viewer, max_buffer_bytes=settings.ws_send_buffer_bytes)
-    handler = FrameHandler(request.app, connection, request_source(request))
-    fanout = request.app[FANOUT]
-    open_connections = request.app[CONNECTIONS]
-    open_connections.add(connection)
     log.info("ws connected", user=viewer.username)
-    try:
-        await fanout.join(connection, user_stream(viewer.id), None)
-        invalid_in_a_row = 0
-        async for message in ws:
-            if message.type == WSMsgType.TEXT:
-                valid = await handler.handle(message.data)
-            elif message.type == WSMsgType.BINARY:
-                valid = handler.refuse("frames must be JSON text")
-            else:
-                continue
-            invalid_in_a_row = 0 if valid else invalid_in_a_row + 1
-            if invalid_in_a_row >= settings.ws_max_invalid_frames:
-                connection.close(WSCloseCode.POLICY_VIOLATION, "too many invalid frames")
-                break
-            if connection.closing:
-                break
-    finally:
-        await handler.disconnected()
-        connection.finish()
-        open_connections.discard(connection)
-        log.info("ws disconnected", user=viewer.username, code=ws.close_code)
     return ws
+
+
+class ClientSocket(web.WebSocketResponse):
+    """An upgraded socket, served after the handler has returned it (issue 5: memory per socket).
+
+    aiohttp ends every response with `write_eof()`, once the handler and the middlewares have
+    returned; serving the socket from there rather than inside the handler keeps the handler's
+    and each middleware's coroutine frame, and what they hold, out of every idle socket. The
+    socket is closed when `write_eof` returns, as it was when the handler returned.
+
+    Its own state is in slots: CPython keeps an object's attributes compactly only while its
+    class has seen at most 30 attribute names, and an idle socket already uses 29 (aiohttp's
+    heartbeat would add three); past that, each socket's attributes move to a 1.5 KiB dict.
+    """
+
+    __slots__ = ("_request", "_viewer")
+
+    def __init__(self, request: web.Request, viewer: Viewer, **options: Any) -> None:
+        super().__init__(**options)
+        self._request = request
+        self._viewer = viewer
+
+    async def write_eof(self) -> None:  # type: ignore[override]  # as aiohttp's own
+        request, viewer = self._request, self._viewer
+        transport = request.transport
+        if transport is None:  # the client went away during the upgrade
+            log.info("ws disconnected", user=viewer.username, code=self.close_code)
+            await super().write_eof()
+            return
+        app = request.app
+        settings = app[SETTINGS]
+        connection = Connection(
+            self, transport, viewer, max_buffer_bytes=settings.ws_send_buffer_bytes
+        )
+        handler = FrameHandler(app, connection, request_source(request))
+        open_connections = app[CONNECTIONS]
+        open_connections.add(connection)
+        try:
+            await app[FANOUT].join(connection, user_stream(viewer.id), None)
+            invalid_in_a_row = 0
+            while not connection.closing:
+                message = await self.receive()
+                connection.heard()
+                if message.type == WSMsgType.TEXT:
+                    valid = await handler.handle(message.data)
+                elif message.type == WSMsgType.BINARY:
+                    valid = handler.refuse("frames must be JSON text")
+                elif message.type == WSMsgType.PING:
+                    with contextlib.suppress(ConnectionError):  # or the client has just left
+                        await self.pong(message.data)
+                    continue
+                elif message.type in _CLOSED:
+                    break
+                else:
+                    continue
+                invalid_in_a_row = 0 if valid else invalid_in_a_row + 1
+                if invalid_in_a_row >= settings.ws_max_invalid_frames:
+                    connection.close(WSCloseCode.POLICY_VIOLATION, "too many invalid frames")
+                    break
+        except Exception:  # past the middlewares: errors_as_json no longer sees this one
+            log.exception("unhandled error", method=request.method, path=request.path)
+            connection.finish()
+            await self.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
+        finally:
+            await handler.disconnected()
+            connection.finish()
+            open_connections.discard(connection)
+            log.info("ws disconnected", user=viewer.username, code=self.close_code)
+            await super().write_eof()
