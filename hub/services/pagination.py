@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -65,28 +65,66 @@ async def fetch_page(
 class PageStatements:
     """The statements of one listing's pages, built once (building and caching a statement
     per request costs more than SQLite takes to run it). `statement` filters with bind
-    parameters; `fetch` gives their values."""
+    parameters; `fetch` gives their values.
 
-    def __init__(self, statement: Select[*tuple[Any, ...]], id_column: ColumnElement[int]) -> None:
-        limit = bindparam("page_limit", type_=Integer)
-        before, after = id_column < bindparam("page_before"), id_column > bindparam("page_after")
-        self._backward = statement.where(before).order_by(id_column.desc()).limit(limit)
-        self._forward = statement.where(after).order_by(id_column.asc()).limit(limit)
-        self._between = statement.where(after, before).order_by(id_column.asc()).limit(limit)
+    With `scope`, a column that one listing fixes to one value (a post's room, given as
+    `page_scope`), pages walk the (scope, id) index. PostgreSQL is told the scope as a range
+    of one value: given `room_id = 2`, it may walk the primary key backwards instead, past
+    every newer row of other rooms, when the room holds most rows (4 ms a page, not 1).
+    SQLite, which seeks no further than a range, is told `=`."""
+
+    def __init__(
+        self,
+        statement: Select[*tuple[Any, ...]],
+        id_column: ColumnElement[int],
+        *,
+        scope: ColumnElement[Any] | None = None,
+    ) -> None:
+        self._by_dialect: dict[str, _PageShapes] = {}
+        if scope is None:
+            self._default = _PageShapes(statement, id_column, [])
+            return
+        value: BindParameter[Any] = bindparam("page_scope")
+        self._default = _PageShapes(statement.where(scope == value), id_column, [scope])
+        ranged = statement.where(scope >= value, scope <= value)
+        self._by_dialect["postgresql"] = _PageShapes(ranged, id_column, [scope])
+
+    def backward(self, dialect: str) -> Select[*tuple[Any, ...]]:
+        """The statement of a page back from a cursor (the history page), on `dialect`."""
+        return self._by_dialect.get(dialect, self._default).backward
 
     async def fetch(
         self, session: AsyncSession, params: dict[str, Any], page: PageRequest
     ) -> tuple[Sequence[Any], int | None]:
         """Like `fetch_page`, with `params` for the statement's own bind parameters."""
+        shapes = self._by_dialect.get(session.get_bind().dialect.name, self._default)
         values = params | {"page_limit": page.limit + 1}
         if _backwards(page):
-            statement, values["page_before"] = self._backward, page.before
+            statement, values["page_before"] = shapes.backward, page.before
         elif page.before is None:
-            statement, values["page_after"] = self._forward, page.after or 0
+            statement, values["page_after"] = shapes.forward, page.after or 0
         else:
-            statement = self._between
+            statement = shapes.between
             values |= {"page_after": page.after, "page_before": page.before}
         return _page_of(list((await session.execute(statement, values)).all()), page)
+
+
+class _PageShapes:
+    """A listing's page statements: backward from a cursor, forward, and between two."""
+
+    def __init__(
+        self,
+        statement: Select[*tuple[Any, ...]],
+        id_column: ColumnElement[int],
+        prefix: list[ColumnElement[Any]],
+    ) -> None:
+        limit = bindparam("page_limit", type_=Integer)
+        before, after = id_column < bindparam("page_before"), id_column > bindparam("page_after")
+        descending = [column.desc() for column in (*prefix, id_column)]
+        ascending = [column.asc() for column in (*prefix, id_column)]
+        self.backward = statement.where(before).order_by(*descending).limit(limit)
+        self.forward = statement.where(after).order_by(*ascending).limit(limit)
+        self.between = statement.where(after, before).order_by(*ascending).limit(limit)
 
 
 def _backwards(page: PageRequest) -> bool:

@@ -105,9 +105,7 @@ class _PostStatements:
         )
         self._insert = insert(self.table).returning(self.table.c.id)
         place = self.table.c[f"{place_key}_id"]
-        self.history = PageStatements(
-            select(*self.table.c).where(place == bindparam("place")), self.table.c.id
-        )
+        self.history = PageStatements(select(*self.table.c), self.table.c.id, scope=place)
         self._columns = [column.key for column in self.table.c]
 
     async def insert(self, session: AsyncSession, post: ChatMessage | TaskComment) -> int:
@@ -300,7 +298,9 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     ) -> tuple[list[dict[str, Any]], int | None]:
         """A page of posts, oldest first."""
         await self.check_readable(session, viewer, place_id)
-        rows, next_cursor = await self._statements.history.fetch(session, {"place": place_id}, page)
+        rows, next_cursor = await self._statements.history.fetch(
+            session, {"page_scope": place_id}, page
+        )
         return await self.json(session, rows, place_id), next_cursor
 
     async def json(
