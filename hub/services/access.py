@@ -108,14 +108,7 @@ async def visible_room(session: AsyncSession, viewer: Viewer, room_id: int) -> C
     return access.room
 
 
-_ROOM_MEMBERSHIP = (
-    select(ChatRoom.id, RoomMember.id)
-    .outerjoin(
-        RoomMember,
-        and_(RoomMember.room_id == ChatRoom.id, RoomMember.user_id == bindparam("user")),
-    )
-    .where(ChatRoom.id == bindparam("room"))
-)
+_ROOM_MEMBERSHIP = _ROOM_ACCESS.with_only_columns(ChatRoom.id, RoomMember.id)
 
 
 async def check_room_visible(session: AsyncSession, viewer: Viewer, room_id: int) -> None:
