@@ -19,6 +19,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, Protocol, TypeVar
 
 import structlog
@@ -135,9 +136,9 @@ class Writer:
         try:
             async with self.database.write() as session:
                 log = EventLog(session)
-                for group in _bulk_groups(batch):
-                    if len(group) > 1:
-                        await self._run_together(session, log, group)
+                for bulk, group in _bulk_groups(batch):
+                    if bulk is not None and len(group) > 1:
+                        await self._run_together(session, log, bulk, group)
                     else:
                         await self._run_job(session, log, group[0], alone=alone)
                 await log.write()
@@ -176,12 +177,11 @@ class Writer:
             waiting.unit = unit
 
     async def _run_together(
-        self, session: AsyncSession, log: EventLog, group: list[_Waiting]
+        self, session: AsyncSession, log: EventLog, bulk: Bulk, group: list[_Waiting]
     ) -> None:
         """Run a group of bulk jobs in one savepoint; should that fail, run each alone."""
         mark = log.mark()
         units = [UnitOfWork(session, log) for _ in group]
-        bulk: Bulk = group[0].job.bulk  # type: ignore[attr-defined]
         try:
             async with session.begin_nested():
                 outcomes = await bulk.run_together(session, [w.job for w in group], units)
@@ -209,20 +209,12 @@ class Writer:
             _fail(waiting.result, exc)
 
 
-def _bulk_groups(batch: list[_Waiting]) -> Iterator[list[_Waiting]]:
-    """The batch in order, as runs of consecutive jobs of one bulk kind, and other jobs alone."""
-    group: list[_Waiting] = []
-    for waiting in batch:
-        kind = getattr(waiting.job, "bulk", None)
-        if group and (kind is None or kind is not getattr(group[0].job, "bulk", None)):
-            yield group
-            group = []
-        group.append(waiting)
-        if kind is None:
-            yield group
-            group = []
-    if group:
-        yield group
+def _bulk_groups(batch: list[_Waiting]) -> Iterator[tuple[Bulk | None, list[_Waiting]]]:
+    """The batch in order: runs of consecutive jobs of one bulk kind, every other job alone."""
+    for key, run in groupby(
+        batch, key=lambda waiting: getattr(waiting.job, "bulk", None) or waiting
+    ):
+        yield (None if isinstance(key, _Waiting) else key), list(run)
 
 
 def _fail(result: asyncio.Future[Any], exc: Exception) -> None:
