@@ -56,6 +56,7 @@ from hub.db.models import (
     User,
 )
 from hub.events import room_stream
+from hub.gc_tuning import tune_for_serving
 from hub.realtime.broker import InProcessBroker
 from hub.render import render_markdown
 from hub.services.authors import Author
@@ -424,6 +425,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main() -> None:
     args = parse_args()
+    tune_for_serving()  # as `hub serve` runs
     started = time.monotonic()
     results = uvloop.run(run(args))
     print(table(results))

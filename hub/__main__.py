@@ -25,6 +25,7 @@ from hub.db.engine import Database, create_engine
 from hub.db.migrate import Upgrade, current_revision, head_revision, upgrade_to_head
 from hub.demo import DemoSummary, load_demo
 from hub.errors import HubError
+from hub.gc_tuning import tune_for_serving
 from hub.logconfig import configure_logging
 from hub.services.users import create_user
 from hub.settings import CONFIG_FILE_VARIABLE, Settings, SettingsError, load_settings
@@ -83,8 +84,10 @@ def serve(host: str | None, port: int | None, demo: bool, no_migrate: bool) -> N
             f"open {settings.public_url}/ (Ctrl+C stops it)"
         )
 
+    app = create_app(settings)
+    tune_for_serving()
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         loop=event_loop_factory()(),
