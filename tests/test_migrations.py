@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from hub.db.engine import create_engine
 from hub.db.migrate import (
@@ -18,9 +20,10 @@ from hub.db.migrate import (
     current_revision,
     downgrade_to_base,
     head_revision,
+    upgrade_to,
     upgrade_to_head,
 )
-from hub.db.models import Base
+from hub.db.models import Base, Board, ChatMessage, ChatRoom, Mention, User
 from hub.settings import Settings
 from tests.isolation import drop_everything, table_names
 
@@ -72,5 +75,48 @@ async def test_migrations_match_the_models(database_url: str) -> None:
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(database_url: str) -> None:
+    """0002 rebuilds chat_messages on SQLite: the mention of a message outlives it, and the
+    resend key is (client_id, author_id) afterwards, still one post per pair."""
+    await upgrade_to(database_url, "0001")
+    engine = create_engine(database_url)
+    message = {
+        "room_id": 1,
+        "seq": 1,
+        "author_id": 1,
+        "author_name": "Ann",
+        "body": "hi @ann",
+        "client_id": "c-1",
+    }
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(User).values(
+                    id=1, username="ann", username_key="ann", display_name="Ann", password_hash="-"
+                )
+            )
+            await connection.execute(insert(Board).values(id=1, name="b", created_by=1))
+            await connection.execute(
+                insert(ChatRoom).values(id=1, board_id=1, name="r", name_key="r")
+            )
+            await connection.execute(insert(ChatMessage).values(id=1, **message))
+            await connection.execute(insert(Mention).values(message_id=1, user_id=1))
+
+        await upgrade_to_head(database_url)
+
+        async with engine.connect() as connection:
+            assert await connection.scalar(select(Mention.message_id)) == 1
+            assert await connection.scalar(select(func.count()).select_from(ChatMessage)) == 1
+            keys = await connection.run_sync(
+                lambda sync: inspect(sync).get_unique_constraints("chat_messages")
+            )
+            assert [key["column_names"] for key in keys] == [["client_id", "author_id"]]
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(insert(ChatMessage).values(id=2, **message | {"seq": 2}))
     finally:
         await engine.dispose()

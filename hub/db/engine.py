@@ -34,9 +34,12 @@ SQLITE_WAL_KEPT_BYTES = 64 * 1024 * 1024  # what an emptied WAL file is cut back
 _BEGIN_OPTION = "sqlite_begin"
 
 
-def create_engine(database_url: str, **engine_options: Any) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, sqlite_foreign_keys: bool = True, **engine_options: Any
+) -> AsyncEngine:
     """An async engine for a sqlite+aiosqlite or postgresql+asyncpg URL; SQLite connections
-    run on the event loop's thread (see `inline_sqlite`)."""
+    run on the event loop's thread (see `inline_sqlite`) and enforce foreign keys unless
+    told not to (schema migrations, see `hub.db.migrate`)."""
     url = make_url(database_url)
     engine_options = {"json_serializer": _json_text, "json_deserializer": orjson.loads} | (
         engine_options
@@ -49,7 +52,7 @@ def create_engine(database_url: str, **engine_options: Any) -> AsyncEngine:
     engine = create_async_engine(
         url, async_creator=lambda: connect_inline(database), **engine_options
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
     return engine
 
 
@@ -58,14 +61,14 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Inline connections leave transaction control to "begin" below (isolation_level=None).
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         # A savepoint (one per write job) journals each page it changes; in a file that cost a
         # write per page, a tenth of a batch's time.
         cursor.execute("PRAGMA temp_store=MEMORY")
@@ -78,6 +81,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def immediate(engine: AsyncEngine) -> AsyncEngine:
+    """`engine`, its SQLite transactions starting with BEGIN IMMEDIATE (take the write lock)."""
+    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def _sqlite_writer_engine(engine: AsyncEngine) -> AsyncEngine:
@@ -94,8 +102,7 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._reader = async_sessionmaker(engine, expire_on_commit=False)
         self._write_engine = _sqlite_writer_engine(engine) if self.is_sqlite else engine
-        writer_engine = self._write_engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        self._writer = async_sessionmaker(writer_engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(immediate(self._write_engine), expire_on_commit=False)
         # SQLite has one writer at a time and its busy wait is not fair; queueing this
         # process's writers here keeps them in order and off the busy timeout.
         self._write_turn = asyncio.Lock() if self.is_sqlite else None

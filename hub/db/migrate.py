@@ -3,7 +3,10 @@
 The Alembic scripts live inside the package (hub/db/migrations), so this works from an
 installed package and from any working directory. Each run is one transaction; on PostgreSQL
 it first takes an advisory lock, so several `serve` processes starting at once upgrade one
-after the other (the later ones find the schema already at head).
+after the other (the later ones find the schema already at head). SQLite's BEGIN IMMEDIATE
+does the same there. SQLite changes a table by building a new one and dropping the old, so
+its migrations run as SQLite prescribes: foreign keys off (else the drop would delete the
+rows that refer to the old table), then checked before the commit.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
-from hub.db.engine import Database, create_engine
+from hub.db.engine import Database, create_engine, immediate
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any fixed 64-bit number that no other advisory-lock user of the database picks: "taskflow".
@@ -54,9 +57,13 @@ def head_revision() -> str | None:
 
 
 async def upgrade_to_head(database_url: str) -> Upgrade:
+    return await upgrade_to(database_url, "head")
+
+
+async def upgrade_to(database_url: str, revision: str) -> Upgrade:
     def upgrade(connection: Connection) -> Upgrade:
         before = _revision_of(connection)
-        command.upgrade(alembic_config(connection), "head")
+        command.upgrade(alembic_config(connection), revision)
         return Upgrade(before=before, after=_revision_of(connection))
 
     return await _in_migration_transaction(database_url, upgrade)
@@ -84,15 +91,30 @@ def _revision_of(connection: Connection) -> str | None:
 
 
 async def _in_migration_transaction(database_url: str, migrate: Callable[[Connection], T]) -> T:
+    if make_url(database_url).get_backend_name() == "sqlite":
+        return await _in_sqlite_migration_transaction(database_url, migrate)
     database = Database(create_engine(database_url))
     try:
-        # A write transaction: BEGIN IMMEDIATE on SQLite, which serialises writers there too.
         async with database.write() as session:
-            if not database.is_sqlite:
-                await session.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-                )
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
             connection = await session.connection()
             return await connection.run_sync(migrate)
     finally:
         await database.close()
+
+
+async def _in_sqlite_migration_transaction(
+    database_url: str, migrate: Callable[[Connection], T]
+) -> T:
+    engine = create_engine(database_url, sqlite_foreign_keys=False)
+    try:
+        async with immediate(engine).begin() as connection:
+            result = await connection.run_sync(migrate)
+            broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+            if broken:  # raising rolls the migration back
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+            return result
+    finally:
+        await engine.dispose()

@@ -183,7 +183,9 @@ class ChatMessage(Base):
     __tablename__ = "chat_messages"
     __table_args__ = (
         Index("ix_chat_messages_room_id_id", "room_id", "id"),
-        UniqueConstraint("author_id", "client_id"),
+        # client_id first: the web UI's are time-ordered (UUIDv7), so new entries go to the
+        # index's end instead of a random page each (see migration 0002).
+        UniqueConstraint("client_id", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,7 +206,7 @@ class TaskComment(Base):
     __tablename__ = "task_comments"
     __table_args__ = (
         Index("ix_task_comments_task_id_id", "task_id", "id"),
-        UniqueConstraint("author_id", "client_id"),
+        UniqueConstraint("client_id", "author_id"),  # in this order: see ChatMessage
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
