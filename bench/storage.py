@@ -31,7 +31,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +72,18 @@ SEED_CHUNK = 50_000
 SMALL_ROOM = 1_000  # messages in the second room of the history database
 PLAIN_BODY = "message {n} from sender {sender}"
 MARKDOWN_BODY = "message **{n}** from sender {sender}"
+
+
+def uuid7() -> str:
+    """A UUIDv7 (RFC 9562): what the web UI sends as client_id (webui/static/client_ids.js)."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")  # 80 bits; 74 are kept
+    value = (millis << 80) | (0x7 << 76) | ((rand >> 64) & 0xFFF) << 64
+    value |= (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+CLIENT_IDS: dict[str, Callable[[], str]] = {"uuid7": uuid7, "uuid4": lambda: str(uuid.uuid4())}
 
 
 class Rooms(NamedTuple):
@@ -138,7 +151,7 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
                     author=author,
                     sender=viewer,
                     max_bytes=max_bytes,
-                    client_id=f"{number}-{sent}",
+                    client_id=CLIENT_IDS[args.client_ids](),
                 )
             )
             sent += 1
@@ -168,6 +181,7 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
         "ack_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
         "ack_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "body": args.body,
+        "client_ids": args.client_ids,
         "batches": len(sizes),
         "batch_mean": round(statistics.fmean(sizes), 1) if sizes else 0,
         "batch_p50": sizes[len(sizes) // 2] if sizes else 0,
@@ -360,6 +374,8 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"{t['ack_p50_ms']:>9}{t['ack_p99_ms']:>9}{t['batch_mean']:>10}"
                 f"{t['batch_max']:>5}{t['cpu_percent']:>7}"
             )
+    if runs := [t for result in results for t in result["throughput"]]:
+        lines.append(f"(each message: body {runs[0]['body']!r}, client_id {runs[0]['client_ids']})")
     lines.append("")
     lines.append(
         f"{'backend':<11}{'rows':>10}{'random p50':>12}{'p99':>8}{'newest p50':>12}{'p99':>8}"
@@ -402,6 +418,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=PLAIN_BODY,
         help="each message's body, formatted with {n} and {sender} (default: a plain chat "
         f"line, {PLAIN_BODY!r}; markdown costs more to render, e.g. {MARKDOWN_BODY!r})",
+    )
+    p.add_argument(
+        "--client-ids",
+        choices=sorted(CLIENT_IDS),
+        default="uuid7",
+        help="each message's client_id: time-ordered as the web UI sends them (default), or "
+        "random as other clients may",
     )
     p.add_argument("--history-rows", type=int, default=1_000_000)
     p.add_argument("--reads", type=int, help="random history pages (default 2000, quick 500)")

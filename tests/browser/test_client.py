@@ -5,10 +5,13 @@ Each test uses a room of its own on the module's shared hub (see conftest.py).""
 
 from __future__ import annotations
 
+import json
 import re
+import time
+import uuid
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 
 from tests.browser.conftest import Login, Seed
 
@@ -263,3 +266,33 @@ def test_sending_offline_keeps_the_draft_and_says_so(login: Login, seed: Seed) -
     composer.press("Enter")
     expect(message(bob, "written on the train")).to_have_count(1, timeout=LIVE_MS)
     expect(composer).to_have_value("")
+
+
+def test_sends_carry_time_ordered_client_ids(login: Login, seed: Seed) -> None:
+    """Each send's client_id is a UUIDv7 of the moment it was written, later sends sorting
+    after earlier ones (the hub's resend index appends them instead of scattering them)."""
+    room = seed.new_room("client-ids")
+    bob = open_room(login, "bob", room)
+    sent: list[dict[str, object]] = []
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: sent.append(json.loads(payload)))
+
+    bob.on("websocket", watch)
+    bob.reload()
+    expect(bob.locator('[data-testid="connection-state"]')).to_have_attribute(
+        "data-state", "online", timeout=LIVE_MS
+    )
+    composer = bob.locator('[data-testid="composer"]')
+    started_ms = time.time() * 1000
+    for text in ("first of two", "second of two"):
+        composer.fill(text)
+        composer.press("Enter")
+        expect(message(bob, text)).to_be_visible(timeout=LIVE_MS)
+
+    ids = [str(frame["client_id"]) for frame in sent if frame.get("type") == "message.send"]
+    assert len(ids) == 2 and ids[0] < ids[1]
+    for client_id in ids:
+        assert uuid.UUID(client_id).version == 7
+        written_ms = int(client_id.replace("-", "")[:12], 16)
+        assert started_ms - 1_000 <= written_ms <= time.time() * 1000 + 1_000

@@ -4,6 +4,7 @@
 // when that fails too the text stays in the box and the user is told.
 
 import { api } from "./api.js";
+import { newClientId } from "./client_ids.js";
 import { sendFrame } from "./live.js";
 import { showPost } from "./posts.js";
 import { toast } from "./toast.js";
@@ -32,7 +33,7 @@ export function setupComposer(thread, composer, mentions) {
   function send() {
     const body = composer.value;
     if (!body.trim()) return;
-    const clientId = crypto.randomUUID();
+    const clientId = newClientId();
     const frame = { type: `${thread.noun}.send`, [thread.kind]: thread.id, body, client_id: clientId };
     composer.value = "";
     if (sendFrame(frame)) pending.set(clientId, frame);
