@@ -14,6 +14,7 @@ LATENCY_RATIO_MAX = 0.1  # hub p99 <= 0.1 x the peer's
 THROUGHPUT_RATIO_MIN = 10.0  # hub deliveries/s >= 10 x the peer's
 RSS_PER_SOCKET_KIB_MAX = 20.0
 STORAGE_MSGS_PER_S_MIN = 20_000.0  # SQLite, group commit
+GOAL_CLIENT_IDS = "uuid7"  # what the web UI sends (bench/storage.py --client-ids)
 HISTORY_P99_MS_MAX = 5.0
 
 Run = dict[str, Any]  # one wsbench.py result, as it printed it (plus hub_log for the hub)
@@ -133,31 +134,40 @@ def as_list(value: Any) -> list[dict[str, Any]]:
 
 
 def storage_rows(storage: Any) -> list[Row]:
-    """Durable messages/s (the best number of senders) and history p99 (the worse of random
-    and newest pages) per backend, from bench/storage.py's JSON."""
+    """Durable messages/s (the best number of senders) per backend and kind of client id, and
+    history p99 (the worse of random and newest pages) per backend, from bench/storage.py's
+    JSON. The goal applies to SQLite with the web UI's time-ordered client ids; random ones
+    are reported beside them."""
     if not storage:
         return [Row("storage, history", "-", "not run", "-", "-", "-")]
     rows = []
     for result in as_list(storage):
         backend = result.get("backend", "?")
-        rate = pick(
-            as_list(result.get("throughput")), lambda t: t.get("messages_per_s"), True, False
-        )
+        runs = as_list(result.get("throughput"))
+        for client_ids in dict.fromkeys(run.get("client_ids", "?") for run in runs):
+            rate = pick(
+                (run for run in runs if run.get("client_ids", "?") == client_ids),
+                lambda t: t.get("messages_per_s"),
+                True,
+                False,
+            )
+            rate_goal = backend == "sqlite" and client_ids == GOAL_CLIENT_IDS
+            rows.append(
+                Row(
+                    f"storage durable msgs/s ({backend}, {client_ids} client ids)",
+                    "-",
+                    num(rate, 0),
+                    "-",
+                    f"≥ {STORAGE_MSGS_PER_S_MIN:,.0f}" if rate_goal else "reported",
+                    verdict(
+                        None if rate is None or not rate_goal else rate >= STORAGE_MSGS_PER_S_MIN
+                    ),
+                )
+            )
         history = result.get("history") or {}
         p99s = [history[k] for k in ("random_p99_ms", "newest_p99_ms") if k in history]
         hist = max(p99s) if p99s else None
         size = f"{history['rows'] / 1e6:g}M" if history.get("rows") else "?"
-        rate_goal = backend == "sqlite"
-        rows.append(
-            Row(
-                f"storage durable msgs/s ({backend})",
-                "-",
-                num(rate, 0),
-                "-",
-                f"≥ {STORAGE_MSGS_PER_S_MIN:,.0f}" if rate_goal else "reported",
-                verdict(None if rate is None or not rate_goal else rate >= STORAGE_MSGS_PER_S_MIN),
-            )
-        )
         rows.append(
             Row(
                 f"history page p99 ms ({backend}, {size})",

@@ -5,10 +5,11 @@ pages read in a room of 1,000,000 messages, on SQLite (WAL) and PostgreSQL.
 Throughput: --senders asyncio tasks each post a message through `Writer.run` (the use-case
 the HTTP and WebSocket handlers call, so permission check, markdown, seq, event log and one
 COMMIT per batch), wait for its result (the ack: after the commit) and post the next, for
---duration seconds after --warmup. History: a room seeded with --history-rows messages (Core
-executemany on SQLite, COPY on PostgreSQL, not the post path), then --reads pages of 50 read
-through the history use-case at random positions, and the newest page, each in its own read
-session like an HTTP request. It prints numbers, not verdicts.
+--duration seconds after --warmup; once with time-ordered client ids as the web UI sends
+them, once with random ones (--client-ids). History: a room seeded with --history-rows
+messages (Core executemany on SQLite, COPY on PostgreSQL, not the post path), then --reads
+pages of 50 read through the history use-case at random positions, and the newest page, each
+in its own read session like an HTTP request. It prints numbers, not verdicts.
 
 SQLite runs in a temporary directory; its seeded history database is kept between runs in
 $TMPDIR/taskflow-bench/, keyed by schema revision and size. PostgreSQL runs in a database of
@@ -129,11 +130,14 @@ async def add_people(database: Database, count: int, room_name: str) -> tuple[in
         return room.id, viewers
 
 
-async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[str, Any]:
+async def throughput(
+    url: str, senders: int, client_ids: str, args: argparse.Namespace
+) -> dict[str, Any]:
     """Messages/s acknowledged after their commit, with `senders` posting at once."""
+    new_client_id = CLIENT_IDS[client_ids]
     database = Database(create_engine(url))
     writer = Writer(database, InProcessBroker(), batch_max=args.batch_max)
-    room_id, viewers = await add_people(database, min(senders, 64), f"load{senders}x")
+    room_id, viewers = await add_people(database, min(senders, 64), f"load{senders}{client_ids}x")
     max_bytes: int = Settings.model_fields["max_message_bytes"].default
     latencies: list[float] = []
     measuring = stopping = False
@@ -151,7 +155,7 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
                     author=author,
                     sender=viewer,
                     max_bytes=max_bytes,
-                    client_id=CLIENT_IDS[args.client_ids](),
+                    client_id=new_client_id(),
                 )
             )
             sent += 1
@@ -181,7 +185,7 @@ async def throughput(url: str, senders: int, args: argparse.Namespace) -> dict[s
         "ack_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
         "ack_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "body": args.body,
-        "client_ids": args.client_ids,
+        "client_ids": client_ids,
         "batches": len(sizes),
         "batch_mean": round(statistics.fmean(sizes), 1) if sizes else 0,
         "batch_p50": sizes[len(sizes) // 2] if sizes else 0,
@@ -337,9 +341,9 @@ async def run_sqlite(args: argparse.Namespace) -> dict[str, Any]:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'hub.db'}"
         await upgrade_to_head(url)
         result: dict[str, Any] = {"backend": "sqlite", "throughput": []}
-        for senders in args.senders:
-            progress(f"sqlite: throughput, {senders} senders")
-            result["throughput"].append(await throughput(url, senders, args))
+        for senders, client_ids in itertools.product(args.senders, args.client_ids):
+            progress(f"sqlite: throughput, {senders} senders, {client_ids} client ids")
+            result["throughput"].append(await throughput(url, senders, client_ids, args))
     history_url, rooms = await cached_sqlite_history(args.history_rows)
     progress("sqlite: history")
     result["history"] = await history(history_url, rooms, args.reads)
@@ -350,9 +354,9 @@ async def run_postgresql(args: argparse.Namespace) -> dict[str, Any]:
     async with postgres_database(args.pg_url) as url:
         await upgrade_to_head(url)
         result: dict[str, Any] = {"backend": "postgresql", "throughput": []}
-        for senders in args.senders:
-            progress(f"postgresql: throughput, {senders} senders")
-            result["throughput"].append(await throughput(url, senders, args))
+        for senders, client_ids in itertools.product(args.senders, args.client_ids):
+            progress(f"postgresql: throughput, {senders} senders, {client_ids} client ids")
+            result["throughput"].append(await throughput(url, senders, client_ids, args))
         progress(f"postgresql: seeding {args.history_rows:,} messages (COPY)")
         database = Database(create_engine(url))
         rooms = await seed_history(database, args.history_rows)
@@ -364,18 +368,19 @@ async def run_postgresql(args: argparse.Namespace) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        f"{'backend':<11}{'senders':>8}{'msgs/s':>8}{'ack p50':>9}{'ack p99':>9}"
+        f"{'backend':<11}{'senders':>8}{'ids':>6}{'msgs/s':>8}{'ack p50':>9}{'ack p99':>9}"
         f"{'batch avg':>10}{'max':>5}{'cpu %':>7}"
     ]
     for result in results:
         for t in result["throughput"]:
             lines.append(
-                f"{result['backend']:<11}{t['senders']:>8}{t['messages_per_s']:>8}"
+                f"{result['backend']:<11}{t['senders']:>8}{t['client_ids']:>6}"
+                f"{t['messages_per_s']:>8}"
                 f"{t['ack_p50_ms']:>9}{t['ack_p99_ms']:>9}{t['batch_mean']:>10}"
                 f"{t['batch_max']:>5}{t['cpu_percent']:>7}"
             )
     if runs := [t for result in results for t in result["throughput"]]:
-        lines.append(f"(each message: body {runs[0]['body']!r}, client_id {runs[0]['client_ids']})")
+        lines.append(f"(each message's body: {runs[0]['body']!r})")
     lines.append("")
     lines.append(
         f"{'backend':<11}{'rows':>10}{'random p50':>12}{'p99':>8}{'newest p50':>12}{'p99':>8}"
@@ -422,9 +427,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--client-ids",
         choices=sorted(CLIENT_IDS),
-        default="uuid7",
-        help="each message's client_id: time-ordered as the web UI sends them (default), or "
-        "random as other clients may",
+        nargs="+",
+        default=["uuid7", "uuid4"],
+        help="each message's client_id, one phase each: time-ordered as the web UI sends them, "
+        "random as other clients may (default: both)",
     )
     p.add_argument("--history-rows", type=int, default=1_000_000)
     p.add_argument("--reads", type=int, help="random history pages (default 2000, quick 500)")
