@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,7 +46,9 @@ def create_engine(
         engine_options
     )
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **engine_options)
+        engine = create_async_engine(url, **engine_options)
+        _replace_closed_connections(engine)
+        return engine
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     database = url.database or ":memory:"
@@ -54,6 +57,18 @@ def create_engine(
     )
     _configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
     return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection that the server closed (a restart, an idle timeout, a terminated
+    backend) is replaced when it is taken from the pool. asyncpg knows this without asking the
+    server; SQLAlchemy's pool_pre_ping would ask, at three round trips per checkout (BEGIN,
+    ping, ROLLBACK), as many as a history page's own queries."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
 
 
 def _json_text(value: Any) -> str:

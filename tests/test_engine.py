@@ -1,0 +1,31 @@
+"""The database engine's pool: a PostgreSQL connection that the server closed is not handed
+out again."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from hub.db.engine import create_engine
+from tests.conftest import TEST_DATABASE_URL
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL (HUB_TEST_DATABASE_URL)")
+async def test_a_connection_whose_backend_was_terminated_is_replaced() -> None:
+    engine = create_engine(TEST_DATABASE_URL)
+    other = create_engine(TEST_DATABASE_URL)
+    try:
+        async with engine.connect() as connection:
+            first = await connection.scalar(text("SELECT pg_backend_pid()"))
+        async with other.connect() as connection:  # e.g. an administrator, or a restart
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await asyncio.sleep(0.2)  # the closed socket reaches asyncpg
+
+        async with engine.connect() as connection:
+            second = await connection.scalar(text("SELECT pg_backend_pid()"))
+        assert second is not None and second != first
+    finally:
+        await engine.dispose()
+        await other.dispose()
