@@ -238,6 +238,9 @@ async def seed_history(database: Database, count: int) -> Rooms:
     async with database.engine.connect() as connection:
         await connection.execute(text("ANALYZE"))
         await connection.commit()
+        if not database.is_sqlite:  # write the load out now, not while pages are timed
+            await connection.execute(text("CHECKPOINT"))
+            await connection.commit()
     return Rooms(big, small, viewer)
 
 
