@@ -76,12 +76,12 @@ MARKDOWN_BODY = "message **{n}** from sender {sender}"
 
 
 def uuid7() -> str:
-    """A UUIDv7 (RFC 9562): what the web UI sends as client_id (webui/static/client_ids.js)."""
+    """A UUIDv7 (RFC 9562): what the web UI sends as client_id (webui/static/client_ids.js).
+    Formatted by hand, at half the cost of `uuid.UUID`: a client's work, not the hub's."""
     millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")  # 80 bits; 74 are kept
-    value = (millis << 80) | (0x7 << 76) | ((rand >> 64) & 0xFFF) << 64
-    value |= (0b10 << 62) | (rand & ((1 << 62) - 1))
-    return str(uuid.UUID(int=value))
+    variant_and_random = 0b10 << 62 | random.getrandbits(62)
+    digits = f"{millis:012x}7{random.getrandbits(12):03x}{variant_and_random:016x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 CLIENT_IDS: dict[str, Callable[[], str]] = {"uuid7": uuid7, "uuid4": lambda: str(uuid.uuid4())}
