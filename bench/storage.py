@@ -63,7 +63,7 @@ from hub.realtime.broker import InProcessBroker
 from hub.render import render_markdown
 from hub.services.authors import Author
 from hub.services.messages import ROOM_MESSAGES
-from hub.services.pagination import NEWEST, PageRequest, PageStatements
+from hub.services.pagination import NEWEST, PageRequest
 from hub.services.unit_of_work import Writer
 from hub.settings import Settings
 
@@ -270,12 +270,10 @@ async def cached_sqlite_history(count: int) -> tuple[str, Rooms]:
 
 
 async def history_plan(database: Database, room_id: int) -> str:
-    """How the database runs the history page query (built as the history use-case does)."""
+    """How the database runs the history page query (the history use-case's own)."""
     dialect = database.engine.dialect
-    table = Base.metadata.tables[ChatMessage.__tablename__]
-    pages = PageStatements(select(*table.c), table.c.id, scope=table.c.room_id)
     values = {"page_scope": room_id, "page_before": NEWEST, "page_limit": PAGE + 1}
-    statement = pages.backward(dialect.name).params(values)
+    statement = ROOM_MESSAGES.history_pages.backward(dialect.name).params(values)
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     explain = "EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN "
     async with database.engine.connect() as connection:

@@ -105,7 +105,13 @@ class _PostStatements:
         )
         self._insert = insert(self.table).returning(self.table.c.id)
         place = self.table.c[f"{place_key}_id"]
-        self.history = PageStatements(select(*self.table.c), self.table.c.id, scope=place)
+        # A page's rows carry their authors' names: one query for a page, not two.
+        with_authors = select(
+            *self.table.c,
+            User.username.label("author_username"),
+            User.display_name.label("author_display_name"),
+        ).outerjoin(User, User.id == self.table.c.author_id)
+        self.history = PageStatements(with_authors, self.table.c.id, scope=place)
         self._columns = [column.key for column in self.table.c]
 
     async def insert(self, session: AsyncSession, post: ChatMessage | TaskComment) -> int:
@@ -129,6 +135,11 @@ class Thread(ABC, Generic[PostT, PlaceT]):
     @cached_property
     def _statements(self) -> _PostStatements:
         return _PostStatements(self.model, self.place_key)
+
+    @property
+    def history_pages(self) -> PageStatements:
+        """The statements `history` runs (bench/storage.py prints their plans)."""
+        return self._statements.history
 
     @property
     def mention_column(self) -> ColumnElement[Any]:
@@ -301,14 +312,24 @@ class Thread(ABC, Generic[PostT, PlaceT]):
         rows, next_cursor = await self._statements.history.fetch(
             session, {"page_scope": place_id}, page
         )
-        return await self.json(session, rows, place_id), next_cursor
+        authors = {
+            row.id: author_json(row.author_id, row.author_username, row.author_display_name)
+            for row in rows
+        }
+        return await self.json(session, rows, place_id, authors), next_cursor
 
     async def json(
-        self, session: AsyncSession, posts: Sequence[PostFields], place_id: int
+        self,
+        session: AsyncSession,
+        posts: Sequence[PostFields],
+        place_id: int,
+        authors: dict[int, dict[str, Any] | None] | None = None,
     ) -> list[dict[str, Any]]:
-        """The public shape of posts in one place, with their authors and mentions loaded in
-        a query each (rows, not objects, for pages: building objects costs most of a read)."""
-        authors = await _authors(session, posts)
+        """The public shape of posts in one place, with their mentions, and their authors
+        (post id → `author`) unless given, loaded in a query each (rows, not objects, for
+        pages: building objects costs most of a read)."""
+        if authors is None:
+            authors = await _authors(session, posts)
         mentions = await self._mentioned_names(session, posts)
         return [
             post_json(post, self.place_key, place_id, authors[post.id], mentions.get(post.id, []))
