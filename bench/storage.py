@@ -296,7 +296,7 @@ async def history(url: str, rooms: Rooms, reads: int) -> dict[str, Any]:
 
     async def read_page(before: int) -> float:
         started = time.perf_counter()
-        async with database.read() as session:
+        async with database.read(snapshot=False) as session:  # as the HTTP API reads
             items, _ = await ROOM_MESSAGES.history(
                 session, viewer, room_id, PageRequest(limit=PAGE, before=before)
             )

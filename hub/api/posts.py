@@ -65,7 +65,7 @@ def add_thread_routes(
 
     async def list_posts(request: web.Request, query: PageQuery) -> Page[Any]:
         viewer = await require_viewer(request)
-        async with request.app[DATABASE].read() as session:
+        async with request.app[DATABASE].read(snapshot=False) as session:
             items, next_cursor = await thread.history(
                 session, viewer, path_id(request), page_from(request, query, newest_first=True)
             )

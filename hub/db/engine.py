@@ -116,6 +116,15 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._reader = async_sessionmaker(engine, expire_on_commit=False)
+        # On PostgreSQL a read transaction's BEGIN and ROLLBACK are two round trips, as many
+        # as a history page's own queries; SQLite's cost nothing and are kept.
+        self._statement_reader = (
+            self._reader
+            if self.is_sqlite
+            else async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+        )
         self._write_engine = _sqlite_writer_engine(engine) if self.is_sqlite else engine
         self._writer = async_sessionmaker(immediate(self._write_engine), expire_on_commit=False)
         # SQLite has one writer at a time and its busy wait is not fair; queueing this
@@ -123,8 +132,11 @@ class Database:
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._reader() as session:
+    async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session for queries, which all see one snapshot of the database; without
+        `snapshot`, each sees what is committed when it runs (PostgreSQL): for a read whose
+        queries need not agree, such as a page of a listing after its access check."""
+        async with (self._reader if snapshot else self._statement_reader)() as session:
             yield session
 
     @asynccontextmanager
