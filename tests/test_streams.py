@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hub.appkeys import DATABASE
 from hub.db.models import StreamEvent
 from hub.events import board_stream
-from hub.services.streams import EventLog, RecordedEvent
+from hub.services.streams import EventLog, RecordedEvent, encode_data
 from tests.conftest import Api
 
 
@@ -19,7 +19,8 @@ async def test_concurrent_appends_get_consecutive_seqs(anonymous: Api) -> None:
     async def append(board: int, n: int) -> None:
         async with database.write() as session:
             log, stream = EventLog(session), board_stream(board)
-            log.append(RecordedEvent(stream, await log.next_seq(stream), "task.created", {"n": n}))
+            seq = await log.next_seq(stream)
+            log.append(RecordedEvent(stream, seq, "task.created", encode_data({"n": n})))
             await log.write()
 
     await asyncio.gather(*(append(board, n) for n in range(20) for board in (1, 2)))

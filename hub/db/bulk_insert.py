@@ -19,11 +19,15 @@ _Converters = list[tuple[int, Callable[[Any], Any]]]
 
 
 class BulkInsert:
-    """INSERT INTO `table` (`columns`) for rows given as tuples in that order."""
+    """INSERT INTO `table` (`columns`) for rows given as tuples in that order. JSON columns
+    named in `encoded_json` take their values already encoded, as text."""
 
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+    def __init__(
+        self, table: Table, columns: Sequence[str], *, encoded_json: Sequence[str] = ()
+    ) -> None:
         self.table = table
         self.columns = list(columns)
+        self._encoded_json = set(encoded_json)
         self._compiled: WeakKeyDictionary[Dialect, tuple[str, _Converters]] = WeakKeyDictionary()
 
     async def execute(self, session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -44,6 +48,8 @@ class BulkInsert:
                 raise ValueError(f"{self.table.name}: columns compiled as {order}")
             converters: _Converters = []
             for index, name in enumerate(self.columns):
+                if name in self._encoded_json:
+                    continue
                 column_type = self.table.c[name].type.dialect_impl(dialect)
                 if processor := column_type.bind_processor(dialect):
                     converters.append((index, processor))

@@ -1,4 +1,5 @@
-"""Column types shared by the models, portable across SQLite and PostgreSQL."""
+"""Column types shared by the models, portable across SQLite and PostgreSQL, and how JSON
+columns encode."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer
 from sqlalchemy.types import TypeDecorator
+
+
+def json_bytes(value: Any) -> bytes:
+    """How JSON columns encode their values (orjson: a tenth of the standard library's time
+    per event); `hub.db.engine` gives it to SQLAlchemy, the event log uses it directly."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, so big ids are plain INTEGER there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

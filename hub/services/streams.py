@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+import orjson
+from sqlalchemy import Insert, Text, bindparam, cast, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db.bulk_insert import BulkInsert
 from hub.db.models import Base, Stream, StreamEvent
-from hub.db.types import utcnow
+from hub.db.types import json_bytes, utcnow
 
 _STREAMS = Base.metadata.tables[Stream.__tablename__]
 _EVENTS = Base.metadata.tables[StreamEvent.__tablename__]
@@ -20,12 +21,23 @@ _EVENTS = Base.metadata.tables[StreamEvent.__tablename__]
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
-    """An event as stored: what a subscriber receives, live or replayed."""
+    """An event as stored: what a subscriber receives, live or replayed. Its data is JSON,
+    encoded once for the log's row and every frame that carries it (`encode_data`)."""
 
     stream: str
     seq: int
     kind: str
-    data: dict[str, Any]
+    payload: bytes
+
+    @property
+    def data(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = orjson.loads(self.payload)
+        return decoded
+
+
+def encode_data(data: dict[str, Any]) -> bytes:
+    """An event's data as its payload, encoded as the JSON columns encode."""
+    return json_bytes(data)
 
 
 def _take_first_statement(dialect: str) -> Insert:
@@ -44,7 +56,9 @@ _MOVE_LAST = (
     .where(_STREAMS.c.name == bindparam("stream"))
     .values(last_seq=bindparam("last"))
 )
-_APPEND = BulkInsert(_EVENTS, ["stream", "seq", "kind", "payload", "created_at"])
+_APPEND = BulkInsert(
+    _EVENTS, ["stream", "seq", "kind", "payload", "created_at"], encoded_json=["payload"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +115,8 @@ class EventLog:
         """Insert the events and move each stream's last seq: the end of the transaction."""
         now = utcnow()
         await _APPEND.execute(
-            self._session, [(e.stream, e.seq, e.kind, e.data, now) for e in self.events]
+            self._session,
+            [(e.stream, e.seq, e.kind, e.payload.decode(), now) for e in self.events],
         )
         moved = [
             {"stream": stream, "last": last}
@@ -121,10 +136,10 @@ async def events_after(
     session: AsyncSession, stream: str, after: int, *, until: int | None = None, limit: int
 ) -> list[RecordedEvent]:
     """Events of `stream` with after < seq (<= until), oldest first, at most `limit`."""
-    statement = select(StreamEvent.seq, StreamEvent.kind, StreamEvent.payload).where(
-        StreamEvent.stream == stream, StreamEvent.seq > after
-    )
+    statement = select(  # the payload as stored, not decoded: frames carry it as it is
+        StreamEvent.seq, StreamEvent.kind, cast(StreamEvent.payload, Text)
+    ).where(StreamEvent.stream == stream, StreamEvent.seq > after)
     if until is not None:
         statement = statement.where(StreamEvent.seq <= until)
     rows = await session.execute(statement.order_by(StreamEvent.seq).limit(limit))
-    return [RecordedEvent(stream, seq, kind, payload) for seq, kind, payload in rows]
+    return [RecordedEvent(stream, seq, kind, payload.encode()) for seq, kind, payload in rows]

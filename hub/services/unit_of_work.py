@@ -29,7 +29,7 @@ from hub.db.engine import Database
 from hub.events import HubEvent
 from hub.realtime.broker import Broker, BrokerMessage
 from hub.realtime.frames import event_frame
-from hub.services.streams import EventLog, RecordedEvent
+from hub.services.streams import EventLog, RecordedEvent, encode_data
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
@@ -50,7 +50,7 @@ class UnitOfWork:
     async def record(self, event: HubEvent, *, seq: int | None = None) -> RecordedEvent:
         if seq is None:
             seq = await self._log.next_seq(event.stream)
-        recorded = RecordedEvent(event.stream, seq, event.kind, event.data)
+        recorded = RecordedEvent(event.stream, seq, event.kind, encode_data(event.data))
         self._log.append(recorded)
         self.recorded.append(recorded)
         return recorded
