@@ -27,17 +27,17 @@ _TABLES = ("chat_messages", "task_comments")
 
 def upgrade() -> None:
     for table in _TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(op.f(f"uq_{table}_author_id"), type_="unique")
-            batch_op.create_unique_constraint(
-                op.f(f"uq_{table}_client_id"), ["client_id", "author_id"]
-            )
+        _replace_key(table, "uq_{}_author_id", "uq_{}_client_id", ["client_id", "author_id"])
 
 
 def downgrade() -> None:
     for table in _TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(op.f(f"uq_{table}_client_id"), type_="unique")
-            batch_op.create_unique_constraint(
-                op.f(f"uq_{table}_author_id"), ["author_id", "client_id"]
-            )
+        _replace_key(table, "uq_{}_client_id", "uq_{}_author_id", ["author_id", "client_id"])
+
+
+def _replace_key(table: str, old: str, new: str, columns: list[str]) -> None:
+    """Drop unique constraint `old` of `table` and add `new` on `columns` (names: `{}` is the
+    table)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(op.f(old.format(table)), type_="unique")
+        batch_op.create_unique_constraint(op.f(new.format(table)), columns)
