@@ -66,14 +66,14 @@ async def upgrade_to(database_url: str, revision: str) -> Upgrade:
         command.upgrade(alembic_config(connection), revision)
         return Upgrade(before=before, after=_revision_of(connection))
 
-    return await _in_migration_transaction(database_url, upgrade)
+    return await in_migration_transaction(database_url, upgrade)
 
 
 async def downgrade_to_base(database_url: str) -> None:
     def downgrade(connection: Connection) -> None:
         command.downgrade(alembic_config(connection), "base")
 
-    await _in_migration_transaction(database_url, downgrade)
+    await in_migration_transaction(database_url, downgrade)
 
 
 async def current_revision(database_url: str) -> str | None:
@@ -90,7 +90,9 @@ def _revision_of(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def _in_migration_transaction(database_url: str, migrate: Callable[[Connection], T]) -> T:
+async def in_migration_transaction(database_url: str, migrate: Callable[[Connection], T]) -> T:
+    """Run `migrate` on a connection in the one transaction a migration gets (see above);
+    the `alembic` command line runs its scripts this way too (hub/db/migrations/env.py)."""
     if make_url(database_url).get_backend_name() == "sqlite":
         return await _in_sqlite_migration_transaction(database_url, migrate)
     database = Database(create_engine(database_url))

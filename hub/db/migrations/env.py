@@ -16,7 +16,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-from hub.db.engine import create_engine
+from hub.db.migrate import in_migration_transaction
 from hub.db.models import Base
 from hub.settings import load_settings
 
@@ -45,12 +45,7 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_from_command_line() -> None:
-    engine = create_engine(load_settings().database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(run_on)
-    finally:
-        await engine.dispose()
+    await in_migration_transaction(load_settings().database_url, run_on)
 
 
 def run_offline() -> None:
