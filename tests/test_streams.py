@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from hub.appkeys import DATABASE
 from hub.db.models import StreamEvent
+from hub.db.types import json_bytes
 from hub.events import board_stream
-from hub.services.streams import EventLog, RecordedEvent, encode_data
+from hub.services.streams import EventLog, RecordedEvent
 from tests.conftest import Api
 
 
@@ -20,7 +21,7 @@ async def test_concurrent_appends_get_consecutive_seqs(anonymous: Api) -> None:
         async with database.write() as session:
             log, stream = EventLog(session), board_stream(board)
             seq = await log.next_seq(stream)
-            log.append(RecordedEvent(stream, seq, "task.created", encode_data({"n": n})))
+            log.append(RecordedEvent(stream, seq, "task.created", json_bytes({"n": n})))
             await log.write()
 
     await asyncio.gather(*(append(board, n) for n in range(20) for board in (1, 2)))

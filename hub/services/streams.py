@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db.bulk_insert import BulkInsert
 from hub.db.models import Base, Stream, StreamEvent
-from hub.db.types import json_bytes, utcnow
+from hub.db.types import utcnow
 
 _STREAMS = Base.metadata.tables[Stream.__tablename__]
 _EVENTS = Base.metadata.tables[StreamEvent.__tablename__]
@@ -22,7 +22,7 @@ _EVENTS = Base.metadata.tables[StreamEvent.__tablename__]
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
     """An event as stored: what a subscriber receives, live or replayed. Its data is JSON,
-    encoded once for the log's row and every frame that carries it (`encode_data`)."""
+    encoded once (`json_bytes`) for the log's row and every frame that carries it."""
 
     stream: str
     seq: int
@@ -33,11 +33,6 @@ class RecordedEvent:
     def data(self) -> dict[str, Any]:
         decoded: dict[str, Any] = orjson.loads(self.payload)
         return decoded
-
-
-def encode_data(data: dict[str, Any]) -> bytes:
-    """An event's data as its payload, encoded as the JSON columns encode."""
-    return json_bytes(data)
 
 
 def _take_first_statement(dialect: str) -> Insert:

@@ -26,10 +26,11 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db.engine import Database
+from hub.db.types import json_bytes
 from hub.events import HubEvent
 from hub.realtime.broker import Broker, BrokerMessage
 from hub.realtime.frames import event_frame
-from hub.services.streams import EventLog, RecordedEvent, encode_data
+from hub.services.streams import EventLog, RecordedEvent
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
@@ -50,7 +51,7 @@ class UnitOfWork:
     async def record(self, event: HubEvent, *, seq: int | None = None) -> RecordedEvent:
         if seq is None:
             seq = await self._log.next_seq(event.stream)
-        recorded = RecordedEvent(event.stream, seq, event.kind, encode_data(event.data))
+        recorded = RecordedEvent(event.stream, seq, event.kind, json_bytes(event.data))
         self._log.append(recorded)
         self.recorded.append(recorded)
         return recorded
