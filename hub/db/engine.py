@@ -28,11 +28,6 @@ from hub.db.inline_sqlite import connect_inline
 from hub.db.types import json_bytes
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# Pages the WAL may hold before the commit that passes this copies them into the database
-# (SQLite's default is 1,000). A page rewritten by many commits in between is copied once,
-# and under load most pages of the indexes with random keys are (bench/README.md).
-SQLITE_WAL_CHECKPOINT_PAGES = 5_000
-SQLITE_WAL_KEPT_BYTES = 64 * 1024 * 1024  # what an emptied WAL file is cut back to
 _BEGIN_OPTION = "sqlite_begin"
 
 
@@ -88,8 +83,6 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # write per page, a tenth of a batch's time.
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
-        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_KEPT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
