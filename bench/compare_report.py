@@ -143,14 +143,11 @@ def storage_rows(storage: Any) -> list[Row]:
     rows = []
     for result in as_list(storage):
         backend = result.get("backend", "?")
-        runs = as_list(result.get("throughput"))
-        for client_ids in dict.fromkeys(run.get("client_ids", "?") for run in runs):
-            rate = pick(
-                (run for run in runs if run.get("client_ids", "?") == client_ids),
-                lambda t: t.get("messages_per_s"),
-                True,
-                False,
-            )
+        runs_by_ids: dict[str, list[Run]] = {}
+        for run in as_list(result.get("throughput")):
+            runs_by_ids.setdefault(run.get("client_ids", "?"), []).append(run)
+        for client_ids, runs in runs_by_ids.items():
+            rate = pick(runs, lambda t: t.get("messages_per_s"), True, False)
             rate_goal = backend == "sqlite" and client_ids == GOAL_CLIENT_IDS
             rows.append(
                 Row(
