@@ -44,7 +44,8 @@ import uvloop
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
+from hub.broker import InProcessBroker
 from hub.db.engine import Database, create_engine
 from hub.db.migrate import head_revision, upgrade_to_head
 from hub.db.models import (
@@ -57,14 +58,14 @@ from hub.db.models import (
     Stream,
     User,
 )
-from hub.events import room_stream
+from hub.events import API_ORIGIN, room_stream
 from hub.gc_tuning import tune_for_serving
-from hub.realtime.broker import InProcessBroker
 from hub.render import render_markdown
-from hub.services.authors import Author
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import NEWEST, PageRequest
-from hub.services.unit_of_work import Writer
+from hub.services.post_reads import history as history_page
+from hub.services.posting import Posting
+from hub.services.writer import Writer
 from hub.settings import Settings
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -92,7 +93,7 @@ class Rooms(NamedTuple):
 
     big: int
     small: int
-    viewer: Viewer
+    viewer: Actor
 
 
 def progress(text: str) -> None:
@@ -104,7 +105,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
 
 
-async def add_people(database: Database, count: int, room_name: str) -> tuple[int, list[Viewer]]:
+async def add_people(database: Database, count: int, room_name: str) -> tuple[int, list[Actor]]:
     """`count` users, all members of one board and of one room in it: (room id, viewers)."""
     async with database.write() as session:
         users = [
@@ -126,7 +127,7 @@ async def add_people(database: Database, count: int, room_name: str) -> tuple[in
         await session.flush()
         session.add_all(BoardMember(board_id=board.id, user_id=user.id) for user in users)
         session.add_all(RoomMember(room_id=room.id, user_id=user.id) for user in users)
-        viewers = [Viewer(u.id, u.username, u.display_name, False, 0) for u in users]
+        viewers = [Actor(u.id, u.username, u.display_name, False) for u in users]
         return room.id, viewers
 
 
@@ -139,24 +140,22 @@ async def throughput(
     writer = Writer(database, InProcessBroker(), batch_max=args.batch_max)
     room_id, viewers = await add_people(database, min(senders, 64), f"load{senders}{client_ids}x")
     max_bytes: int = Settings.model_fields["max_message_bytes"].default
+    posting = Posting(writer, None, max_bytes=max_bytes)  # as the API posts, unthrottled
     latencies: list[float] = []
     measuring = stopping = False
 
     async def sender(number: int) -> int:
         viewer = viewers[number % len(viewers)]
-        author = Author.of(viewer)
         acked = sent = 0
         while not stopping:
             started = time.perf_counter()
-            await writer.run(
-                ROOM_MESSAGES.posting(
-                    room_id,
-                    args.body.format(n=sent, sender=number),
-                    author=author,
-                    sender=viewer,
-                    max_bytes=max_bytes,
-                    client_id=new_client_id(),
-                )
+            await posting.submit(
+                ROOM_MESSAGES,
+                room_id,
+                args.body.format(n=sent, sender=number),
+                actor=viewer,
+                origin=API_ORIGIN,
+                client_id=new_client_id(),
             )
             sent += 1
             if measuring:  # acked inside the window
@@ -194,7 +193,7 @@ async def throughput(
     }
 
 
-def message_rows(room_id: int, author: Viewer, count: int) -> Iterator[dict[str, Any]]:
+def message_rows(room_id: int, author: Actor, count: int) -> Iterator[dict[str, Any]]:
     body = "a seeded message with **some** markdown, like most chat lines"
     html, created = render_markdown(body), datetime.now(UTC)
     for seq in range(1, count + 1):
@@ -210,7 +209,7 @@ def message_rows(room_id: int, author: Viewer, count: int) -> Iterator[dict[str,
         }
 
 
-async def seed_room(database: Database, name: str, count: int) -> tuple[int, Viewer]:
+async def seed_room(database: Database, name: str, count: int) -> tuple[int, Actor]:
     """A room of `count` messages, written in bulk: (room id, a member)."""
     room_id, (viewer, *_) = await add_people(database, 1, name)
     rows = message_rows(room_id, viewer, count)
@@ -265,7 +264,7 @@ async def cached_sqlite_history(count: int) -> tuple[str, Rooms]:
         user = await session.scalar(select(User).where(User.username == "history0"))
     await database.close()
     assert user is not None
-    viewer = Viewer(user.id, user.username, user.display_name, False, 0)
+    viewer = Actor(user.id, user.username, user.display_name, False)
     return url, Rooms(rooms["history"], rooms["small"], viewer)
 
 
@@ -273,7 +272,7 @@ async def history_plan(database: Database, room_id: int) -> str:
     """How the database runs the history page query (the history use-case's own)."""
     dialect = database.engine.dialect
     values = {"page_scope": room_id, "page_before": NEWEST, "page_limit": PAGE + 1}
-    statement = ROOM_MESSAGES.history_pages.backward(dialect.name).params(values)
+    statement = ROOM_MESSAGES.statements.history.backward(dialect.name).params(values)
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     explain = "EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN "
     async with database.engine.connect() as connection:
@@ -297,8 +296,8 @@ async def history(url: str, rooms: Rooms, reads: int) -> dict[str, Any]:
     async def read_page(before: int) -> float:
         started = time.perf_counter()
         async with database.read(snapshot=False) as session:  # as the HTTP API reads
-            items, _ = await ROOM_MESSAGES.history(
-                session, viewer, room_id, PageRequest(limit=PAGE, before=before)
+            items, _ = await history_page(
+                session, ROOM_MESSAGES, viewer, room_id, PageRequest(limit=PAGE, before=before)
             )
         assert len(items) == PAGE
         return time.perf_counter() - started

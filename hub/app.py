@@ -17,6 +17,7 @@ from hub.appkeys import (
     FANOUT,
     LOGIN_THROTTLE,
     METRICS,
+    POSTING,
     PRESENCE,
     SECRET_KEY,
     SEND_THROTTLE,
@@ -25,15 +26,16 @@ from hub.appkeys import (
 )
 from hub.auth.passwords import configure_hashing
 from hub.auth.throttle import LoginThrottle
+from hub.broker import InProcessBroker
 from hub.db.engine import Database, create_engine
 from hub.metrics import Metrics, metrics_middleware
 from hub.ratelimit import SendThrottle
-from hub.realtime.broker import InProcessBroker
 from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.ws import websocket
-from hub.services.unit_of_work import Writer
+from hub.services.posting import Posting
+from hub.services.writer import Writer
 from hub.settings import Settings, load_or_create_secret_key
 from webui import routes as webui_routes
 
@@ -85,7 +87,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _realtime(app: web.Application) -> AsyncIterator[None]:
-    """The broker between processes, this process's fan-out, and the commit-then-publish writer."""
+    """The broker between processes, this process's fan-out, the commit-then-publish writer and
+    the one way posts come in through it."""
     if app[SETTINGS].redis_url:
         log.warning(
             "HUB_REDIS_URL is set, but the Redis broker is not built yet: events reach the "
@@ -95,6 +98,9 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     app[BROKER] = broker
     app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=app[SETTINGS].replay_max_events)
     app[WRITER] = Writer(app[DATABASE], broker, batch_max=app[SETTINGS].write_batch_max)
+    app[POSTING] = Posting(
+        app[WRITER], app[SEND_THROTTLE], max_bytes=app[SETTINGS].max_message_bytes
+    )
     app[PRESENCE] = PresenceAnnouncer(
         broker, app[FANOUT].online, interval_s=app[SETTINGS].presence_interval_s
     )

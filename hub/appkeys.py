@@ -5,14 +5,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.auth.throttle import LoginThrottle
+from hub.broker import Broker
 from hub.db.engine import Database
 from hub.metrics import Metrics
 from hub.ratelimit import SendThrottle
-from hub.realtime.broker import Broker
 from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
-from hub.services.unit_of_work import Writer
+from hub.services.posting import Posting
+from hub.services.writer import Writer
 from hub.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,4 +26,5 @@ BROKER = web.AppKey("broker", Broker)
 FANOUT = web.AppKey("fanout", Fanout)
 CONNECTIONS = web.AppKey("connections", OpenConnections)
 WRITER = web.AppKey("writer", Writer)
+POSTING = web.AppKey("posting", Posting)
 PRESENCE = web.AppKey("presence", PresenceAnnouncer)

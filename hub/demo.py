@@ -1,5 +1,6 @@
 """Demo data: a board with three people, two rooms, six tasks and a little conversation,
-made through the same services as the API so that every event and notification exists.
+made through the same services as the API, in one write job of the writer, and its posts
+through `Posting`, so that every event and notification exists.
 
 Loading twice is a no-op; the passwords are random and shown only by the load that made them.
 """
@@ -11,19 +12,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
+from hub.broker import InProcessBroker
 from hub.db.engine import Database
 from hub.db.models import Board, User
 from hub.errors import Conflict
-from hub.services.authors import Author
+from hub.events import WEB_ORIGIN
 from hub.services.boards import add_board_member, create_board
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
+from hub.services.posting import Posting
 from hub.services.rooms import create_room
-from hub.services.streams import EventLog
 from hub.services.tasks import create_task
 from hub.services.unit_of_work import UnitOfWork
 from hub.services.users import create_user
+from hub.services.writer import Writer
 
 DEMO_BOARD_NAME = "TaskFlow demo"
 DEMO_OWNER = "alice"
@@ -73,44 +76,44 @@ class DemoSummary:
 
 async def load_demo(database: Database) -> DemoSummary:
     """Load the demo in one transaction; Conflict when one of its usernames is already taken
-    by someone else (the demo never takes over an existing account)."""
-    async with database.write() as session:
-        existing = await session.scalar(
-            select(Board.id)
-            .join(User, User.id == Board.created_by)
-            .where(Board.name == DEMO_BOARD_NAME, User.username_key == DEMO_OWNER)
-            .order_by(Board.id)
-            .limit(1)
-        )
-        if existing is not None:
-            return DemoSummary(board_id=existing, created=False)
-        log = EventLog(session)
-        unit = UnitOfWork(session, log)
-        people: dict[str, Viewer] = {}
-        logins = []
-        for username, display_name in DEMO_PEOPLE:
-            password = secrets.token_urlsafe(9)
-            try:
-                user = await create_user(session, username, password, display_name=display_name)
-            except Conflict:
-                raise Conflict(
-                    f"cannot load the demo: the username {username!r} is already taken"
-                ) from None
-            # The demo acts for its people without logging them in, hence no session.
-            people[username] = Viewer(
-                id=user.id,
-                username=user.username,
-                display_name=user.display_name,
-                is_admin=False,
-                session_id=0,
-            )
-            logins.append(DemoLogin(username, password))
-        board_id = await _fill_board(unit, people)
-        await log.write()
+    by someone else (the demo never takes over an existing account). Its people act as they
+    would on the dashboard (origin "web"); nobody listens to its events yet."""
+    writer = Writer(database, InProcessBroker(), batch_max=1)
+    posting = Posting(writer, None, max_bytes=_DEMO_BODY_MAX_BYTES)
+    try:
+        return await writer.run(lambda unit: _load(unit, posting), origin=WEB_ORIGIN)
+    finally:
+        await writer.close()
+
+
+async def _load(unit: UnitOfWork, posting: Posting) -> DemoSummary:
+    session = unit.session
+    existing = await session.scalar(
+        select(Board.id)
+        .join(User, User.id == Board.created_by)
+        .where(Board.name == DEMO_BOARD_NAME, User.username_key == DEMO_OWNER)
+        .order_by(Board.id)
+        .limit(1)
+    )
+    if existing is not None:
+        return DemoSummary(board_id=existing, created=False)
+    people: dict[str, Actor] = {}
+    logins = []
+    for username, display_name in DEMO_PEOPLE:
+        password = secrets.token_urlsafe(9)
+        try:
+            user = await create_user(session, username, password, display_name=display_name)
+        except Conflict:
+            raise Conflict(
+                f"cannot load the demo: the username {username!r} is already taken"
+            ) from None
+        people[username] = Actor(user.id, user.username, user.display_name, is_admin=False)
+        logins.append(DemoLogin(username, password))
+    board_id = await _fill_board(unit, posting, people)
     return DemoSummary(board_id=board_id, created=True, logins=tuple(logins))
 
 
-async def _fill_board(unit: UnitOfWork, people: dict[str, Viewer]) -> int:
+async def _fill_board(unit: UnitOfWork, posting: Posting, people: dict[str, Actor]) -> int:
     alice, bob, carol = people["alice"], people["bob"], people["carol"]
     board = await create_board(
         unit,
@@ -150,18 +153,12 @@ async def _fill_board(unit: UnitOfWork, people: dict[str, Viewer]) -> int:
         (carol, design["id"], "New **notification badge** sketches are up. @alice, thoughts?"),
     )
     for person, room_id, body in conversation:
-        await ROOM_MESSAGES.posting(
-            room_id,
-            body,
-            author=Author.of(person),
-            sender=person,
-            max_bytes=_DEMO_BODY_MAX_BYTES,
-        )(unit)
-    await TASK_COMMENTS.posting(
+        await posting.new_post(ROOM_MESSAGES, room_id, body, actor=person, origin=WEB_ORIGIN)(unit)
+    await posting.new_post(
+        TASK_COMMENTS,
         tasks["Set up the Slack bridge"],
         "Waiting for the bot token; I will finish this tomorrow.",
-        author=Author.of(bob),
-        sender=bob,
-        max_bytes=_DEMO_BODY_MAX_BYTES,
+        actor=bob,
+        origin=WEB_ORIGIN,
     )(unit)
     return board_id

@@ -1,18 +1,49 @@
-"""The event vocabulary shared by the core, storage, the WebSocket layer and (later) bridges.
+"""The event vocabulary shared by the core, storage, the WebSocket layer and the bridges.
 
 Each kind of event is a frozen dataclass. An event names the stream it belongs to and carries
 `data`, the public JSON shape of the thing it is about (what a WebSocket client receives).
+Where a change came from (`Origin`) travels next to its events, never inside `data`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, NewType
+from typing import Any, ClassVar, Literal, NewType
 
 UserId = NewType("UserId", int)
 BoardId = NewType("BoardId", int)
 RoomId = NewType("RoomId", int)
 TaskId = NewType("TaskId", int)
+
+
+Source = Literal["web", "api", "slack", "discord", "hub"]
+PLATFORMS: frozenset[str] = frozenset({"slack", "discord"})
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a change came from: the dashboard ("web"), a token client ("api"), a platform
+    through its bridge, or the hub's own work ("hub": tools, demo data). A post from a platform
+    also names the platform's channel and message (the key inbound dedupe and echo prevention
+    go by) and, in a thread, the thread's parent message."""
+
+    source: Source
+    channel: str | None = None
+    message_id: str | None = None
+    thread_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.message_id is not None and (self.platform is None or self.channel is None):
+            raise ValueError("a platform message id needs its platform and channel")
+
+    @property
+    def platform(self) -> str | None:
+        return self.source if self.source in PLATFORMS else None
+
+
+HUB_ORIGIN = Origin("hub")
+WEB_ORIGIN = Origin("web")
+API_ORIGIN = Origin("api")
 
 
 def board_stream(board_id: int) -> str:

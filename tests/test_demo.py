@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hub.appkeys import DATABASE
+from hub.db.event_log import events_after
 from hub.demo import DEMO_BOARD_NAME, DemoSummary, load_demo
 from hub.errors import Conflict
-from hub.services.streams import events_after
 from hub.services.users import user_by_name
 from tests.conftest import Api, UserFactory
 

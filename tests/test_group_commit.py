@@ -12,16 +12,18 @@ from sqlalchemy.exc import OperationalError
 
 from hub.appkeys import DATABASE, SETTINGS
 from hub.auth.sessions import Viewer
+from hub.broker import BrokerMessage, Deliver
 from hub.db.engine import Database
 from hub.db.models import ChatMessage, StreamEvent, User
 from hub.errors import Conflict, Forbidden, NotFound
-from hub.events import MessageCreated, RoomId, room_stream
-from hub.realtime.broker import BrokerMessage, Deliver
+from hub.events import WEB_ORIGIN, MessageCreated, RoomId, room_stream
 from hub.services import message_bulk
-from hub.services.authors import Author
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import NEWEST, PageRequest
-from hub.services.unit_of_work import UnitOfWork, Writer
+from hub.services.post_reads import history
+from hub.services.posting import Posting
+from hub.services.unit_of_work import UnitOfWork
+from hub.services.writer import Writer
 from tests.conftest import Api, UserFactory
 from tests.realtime import Team, make_team
 
@@ -61,18 +63,18 @@ class Hub:
         self.viewers = viewers
         self.broker = CommitCheckingBroker(self.database)
         self.writer = Writer(self.database, self.broker, batch_max=batch_max)
-        self.max_bytes = api.client.app[SETTINGS].max_message_bytes
+        max_bytes = api.client.app[SETTINGS].max_message_bytes
+        self.posting = Posting(self.writer, None, max_bytes=max_bytes)
 
     def post(
         self, sender: str, body: str, client_id: str | None = None, *, room: int | None = None
     ) -> Any:
-        viewer = self.viewers[sender]
-        return ROOM_MESSAGES.posting(
+        return self.posting.new_post(
+            ROOM_MESSAGES,
             self.room if room is None else room,
             body,
-            author=Author.of(viewer),
-            sender=viewer,
-            max_bytes=self.max_bytes,
+            actor=self.viewers[sender],
+            origin=WEB_ORIGIN,
             client_id=client_id,
         )
 
@@ -232,8 +234,12 @@ async def test_a_message_stored_together_reads_as_one_stored_alone(hub: Hub) -> 
     assert first["html"] == "<p><em>together</em> 0</p>\n"
     assert first["id"] > alone["id"] and first["seq"] == alone["seq"] + 1
     async with hub.database.read() as session:
-        pages, _ = await ROOM_MESSAGES.history(
-            session, hub.viewers["alice"], hub.room, PageRequest(limit=10, before=NEWEST)
+        pages, _ = await history(
+            session,
+            ROOM_MESSAGES,
+            hub.viewers["alice"],
+            hub.room,
+            PageRequest(limit=10, before=NEWEST),
         )
     assert pages[1:2] == [first] and pages[0] == alone
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub.appkeys import DATABASE
-from hub.services.streams import last_seq
+from hub.db.event_log import last_seq
 from hub.services.users import create_user
 from tests.conftest import Api, UserFactory
 

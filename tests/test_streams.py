@@ -7,10 +7,10 @@ import asyncio
 from sqlalchemy import select
 
 from hub.appkeys import DATABASE
+from hub.db.event_log import EventLog, RecordedEvent
 from hub.db.models import StreamEvent
 from hub.db.types import json_bytes
 from hub.events import board_stream
-from hub.services.streams import EventLog, RecordedEvent
 from tests.conftest import Api
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hub.appkeys import DATABASE
-from hub.services.streams import events_after
+from hub.db.event_log import events_after
 from tests.conftest import Api, UserFactory
 
 TASK_KEYS = {"id", "board", "title", "description", "status", "assignees", "created_at"} | {

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.api.accounts import UserCreate, create_account
 from hub.api.routing import invalid_from
 from hub.api.schemas import PageQuery
-from hub.appkeys import DATABASE, SETTINGS, WRITER
+from hub.appkeys import DATABASE, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
 from hub.errors import Conflict, NotFound
+from hub.events import WEB_ORIGIN
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import PageRequest, page_request
 from hub.settings import Settings
@@ -154,6 +155,8 @@ async def delete_message_submit(
 ) -> web.HTTPSeeOther:
     """Delete a message as an admin (the API's delete use-case), then back to the list."""
     require_admin(viewer)
-    await request.app[WRITER].run(lambda unit: ROOM_MESSAGES.delete(unit, viewer, page_id(request)))
+    await request.app[POSTING].delete(
+        ROOM_MESSAGES, page_id(request), actor=viewer, origin=WEB_ORIGIN
+    )
     back = local_path(text_field(form, "back") or "/admin/messages/")
     return web.HTTPSeeOther(back)

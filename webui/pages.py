@@ -11,19 +11,20 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from hub.api.boards import BoardIn
-from hub.appkeys import DATABASE, SEND_THROTTLE, SETTINGS, WRITER
+from hub.appkeys import DATABASE, POSTING, SETTINGS, WRITER
 from hub.auth.sessions import Viewer
 from hub.db.models import RoomMember
 from hub.errors import Invalid
-from hub.services.authors import Author
+from hub.events import WEB_ORIGIN
 from hub.services.boards import create_board, get_board, list_boards
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.notifications import list_notifications, mark_all_read
 from hub.services.pagination import PageRequest, page_request
-from hub.services.posts import Thread
+from hub.services.post_reads import history
 from hub.services.rooms import get_room, list_rooms
 from hub.services.tasks import get_task, list_tasks
+from hub.services.threads import Thread
 from webui.badges import comment_counts, unread_mentions, unread_messages
 from webui.forms import text_field
 from webui.rendering import Context, Form, Handler, form_action, page, page_id
@@ -117,7 +118,7 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
     async with request.app[DATABASE].read() as session:
         room = await get_room(session, viewer, room_id)
         board = await get_board(session, viewer, room["board"])
-        posts, older = await ROOM_MESSAGES.history(session, viewer, room_id, newest_page(request))
+        posts, older = await history(session, ROOM_MESSAGES, viewer, room_id, newest_page(request))
         read_seq = await session.scalar(  # None for an admin who is not in the room
             select(RoomMember.last_read_seq).where(
                 RoomMember.room_id == room_id, RoomMember.user_id == viewer.id
@@ -142,7 +143,7 @@ async def comments_page(request: web.Request, viewer: Viewer) -> Context:
     async with request.app[DATABASE].read() as session:
         task = await get_task(session, viewer, task_id)
         board = await get_board(session, viewer, task["board"])
-        posts, older = await TASK_COMMENTS.history(session, viewer, task_id, newest_page(request))
+        posts, older = await history(session, TASK_COMMENTS, viewer, task_id, newest_page(request))
     return {
         "kind": "task",
         "anchor": "comment",
@@ -155,21 +156,14 @@ async def comments_page(request: web.Request, viewer: Viewer) -> Context:
     }
 
 
-def post_submit(thread: Thread[Any, Any], location: str) -> Handler:
+def post_submit(thread: Thread[Any], location: str) -> Handler:
     """The composer's form without JavaScript: post, then back to the page (PRG)."""
 
     @form_action
     async def submit(request: web.Request, viewer: Viewer, form: Form) -> web.HTTPSeeOther:
         place_id = page_id(request)
-        await request.app[SEND_THROTTLE].take(viewer.id)
-        await request.app[WRITER].run(
-            thread.posting(
-                place_id,
-                text_field(form, "body"),
-                author=Author.of(viewer, "web"),
-                sender=viewer,
-                max_bytes=request.app[SETTINGS].max_message_bytes,
-            )
+        await request.app[POSTING].submit(
+            thread, place_id, text_field(form, "body"), actor=viewer, origin=WEB_ORIGIN
         )
         return web.HTTPSeeOther(location.format(id=place_id))
 

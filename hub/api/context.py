@@ -13,6 +13,7 @@ from aiohttp import web
 from hub.appkeys import DATABASE, SECRET_KEY, SETTINGS
 from hub.auth.sessions import Viewer, csrf_token, viewer_for_token
 from hub.errors import Forbidden, Unauthenticated
+from hub.events import API_ORIGIN, WEB_ORIGIN, Origin
 
 SESSION_COOKIE = "taskflow_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -75,10 +76,10 @@ def check_cookie_write(request: web.Request, token: str) -> None:
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
 
 
-def request_source(request: web.Request) -> str:
-    """Where a post comes from: "web" for the dashboard (cookie), "api" for token clients."""
+def request_origin(request: web.Request) -> Origin:
+    """Where a request's changes come from: the dashboard (the cookie) or a token client."""
     _token, from_cookie = request_token(request)
-    return "web" if from_cookie else "api"
+    return WEB_ORIGIN if from_cookie else API_ORIGIN
 
 
 def client_address(request: web.Request) -> str:

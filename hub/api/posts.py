@@ -8,15 +8,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from hub.api.context import request_source, require_viewer
+from hub.api.context import request_origin, require_viewer
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, Handler, path_id
-from hub.api.schemas import ClientId, Page, PageQuery, Request, UserRef
-from hub.appkeys import DATABASE, SEND_THROTTLE, SETTINGS, WRITER
-from hub.services.authors import Author
+from hub.api.schemas import Page, PageQuery, Request, UserRef
+from hub.appkeys import DATABASE, POSTING
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
-from hub.services.posts import Thread
+from hub.services.post_reads import history
+from hub.services.post_rules import ClientId
+from hub.services.threads import Thread
 
 routes = ApiRoutes(tag="messages")
 
@@ -58,7 +59,7 @@ def _named(handler: Handler, name: str) -> Handler:
 
 
 def add_thread_routes(
-    thread: Thread[Any, Any], out: type[PostOut], *, place_path: str, post_path: str, plural: str
+    thread: Thread[Any], out: type[PostOut], *, place_path: str, post_path: str, plural: str
 ) -> None:
     """list/post under the place (`/rooms/{id}/messages`), edit/delete by id (`/messages/{id}`)."""
     noun = thread.noun
@@ -66,43 +67,38 @@ def add_thread_routes(
     async def list_posts(request: web.Request, query: PageQuery) -> Page[Any]:
         viewer = await require_viewer(request)
         async with request.app[DATABASE].read(snapshot=False) as session:
-            items, next_cursor = await thread.history(
-                session, viewer, path_id(request), page_from(request, query, newest_first=True)
+            items, next_cursor = await history(
+                session,
+                thread,
+                viewer,
+                path_id(request),
+                page_from(request, query, newest_first=True),
             )
         return Page[out](items=[out.model_validate(item) for item in items], next=next_cursor)  # type: ignore[valid-type]
 
     async def create_post(request: web.Request, body: PostIn) -> PostOut:
         viewer = await require_viewer(request)
-        await request.app[SEND_THROTTLE].take(viewer.id)
-        data, _ = await request.app[WRITER].run(
-            thread.posting(
-                path_id(request),
-                body.body,
-                author=Author.of(viewer, request_source(request)),
-                sender=viewer,
-                max_bytes=request.app[SETTINGS].max_message_bytes,
-                client_id=body.client_id,
-            )
+        data, _ = await request.app[POSTING].submit(
+            thread,
+            path_id(request),
+            body.body,
+            actor=viewer,
+            origin=request_origin(request),
+            client_id=body.client_id,
         )
         return out.model_validate(data)
 
     async def edit_post(request: web.Request, body: PostPatch) -> PostOut:
         viewer = await require_viewer(request)
-        data = await request.app[WRITER].run(
-            lambda unit: thread.edit(
-                unit,
-                viewer,
-                path_id(request),
-                body.body,
-                max_bytes=request.app[SETTINGS].max_message_bytes,
-            )
+        data = await request.app[POSTING].edit(
+            thread, path_id(request), body.body, actor=viewer, origin=request_origin(request)
         )
         return out.model_validate(data)
 
     async def delete_post(request: web.Request) -> PostOut:
         viewer = await require_viewer(request)
-        data = await request.app[WRITER].run(
-            lambda unit: thread.delete(unit, viewer, path_id(request))
+        data = await request.app[POSTING].delete(
+            thread, path_id(request), actor=viewer, origin=request_origin(request)
         )
         return out.model_validate(data)
 

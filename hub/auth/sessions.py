@@ -11,18 +11,16 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.actors import Actor
 from hub.db.models import AuthSession, User
 from hub.db.types import utcnow
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The authenticated user of one request or socket."""
+@dataclass(frozen=True, slots=True)
+class Viewer(Actor):
+    """The authenticated user of one request or socket: an actor with the login session it
+    acts through (services see only the actor)."""
 
-    id: int
-    username: str
-    display_name: str
-    is_admin: bool
     session_id: int
 
 

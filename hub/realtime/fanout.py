@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from hub.broker import Broker, BrokerMessage
 from hub.db.engine import Database
-from hub.realtime.broker import Broker, BrokerMessage
+from hub.db.event_log import events_after, last_seq
+from hub.frames import event_frame, reset_frame, subscribed_frame
 from hub.realtime.connection import Connection, text_frame
-from hub.realtime.frames import event_frame, reset_frame, subscribed_frame
-from hub.services.streams import events_after, last_seq
 
 log = structlog.get_logger(__name__)
 

@@ -10,15 +10,15 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import BROKER, DATABASE, FANOUT, PRESENCE, SEND_THROTTLE, SETTINGS, WRITER
+from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, SETTINGS
+from hub.broker import BrokerMessage
 from hub.errors import HubError, Invalid, NotFound
+from hub.events import Origin
+from hub.frames import PONG, ack_frame, error_frame, typing_frame
 from hub.realtime.authorize import authorize_stream
-from hub.realtime.broker import BrokerMessage
-from hub.realtime.connection import Connection
-from hub.realtime.frames import (
+from hub.realtime.client_frames import (
     CLIENT_FRAME,
     KNOWN_TYPES,
-    PONG,
     CommentSend,
     MessageSend,
     Ping,
@@ -26,22 +26,19 @@ from hub.realtime.frames import (
     Subscribe,
     Typing,
     Unsubscribe,
-    ack_frame,
-    error_frame,
-    typing_frame,
 )
-from hub.services.authors import Author
+from hub.realtime.connection import Connection
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
-from hub.services.posts import Thread
+from hub.services.threads import Thread
 
 log = structlog.get_logger(__name__)
 
 
 class FrameHandler:
-    def __init__(self, app: web.Application, connection: Connection, source: str) -> None:
+    def __init__(self, app: web.Application, connection: Connection, origin: Origin) -> None:
         self._app = app
-        self._source = source
+        self._origin = origin
         self._connection = connection
         self._settings = app[SETTINGS]
         self._last_typing: dict[str, float] = {}
@@ -100,23 +97,19 @@ class FrameHandler:
         self._app[PRESENCE].changed(stream)
 
     async def _send(self, frame: MessageSend | CommentSend) -> None:
-        viewer = self._connection.viewer
-        await self._app[SEND_THROTTLE].take(viewer.id)
-        thread: Thread[Any, Any]
+        thread: Thread[Any]
         thread, place = (
             (ROOM_MESSAGES, frame.room)
             if isinstance(frame, MessageSend)
             else (TASK_COMMENTS, frame.task)
         )
-        data, _ = await self._app[WRITER].run(
-            thread.posting(
-                place,
-                frame.body,
-                author=Author.of(viewer, self._source),
-                sender=viewer,
-                max_bytes=self._settings.max_message_bytes,
-                client_id=frame.client_id,
-            )
+        data, _ = await self._app[POSTING].submit(
+            thread,
+            place,
+            frame.body,
+            actor=self._connection.viewer,
+            origin=self._origin,
+            client_id=frame.client_id,
         )
         self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"]))
 

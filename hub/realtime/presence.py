@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from hub.realtime.broker import Broker, BrokerMessage
-from hub.realtime.frames import presence_frame
+from hub.broker import Broker, BrokerMessage
+from hub.frames import presence_frame
 
 
 class PresenceAnnouncer:

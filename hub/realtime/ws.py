@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from hub.api.context import request_source, request_token
+from hub.api.context import request_origin, request_token
 from hub.appkeys import CONNECTIONS, DATABASE, FANOUT, SETTINGS
 from hub.auth.sessions import Viewer, viewer_for_token
 from hub.errors import Forbidden, Unauthenticated
@@ -89,7 +89,7 @@ class ClientSocket(web.WebSocketResponse):
         connection = Connection(
             self, transport, viewer, max_buffer_bytes=settings.ws_send_buffer_bytes
         )
-        handler = FrameHandler(app, connection, request_source(request))
+        handler = FrameHandler(app, connection, request_origin(request))
         open_connections = app[CONNECTIONS]
         open_connections.add(connection)
         try:

@@ -11,7 +11,7 @@ from typing import Literal, NamedTuple, cast
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
 from hub.db.models import Board, BoardMember, ChatRoom, RoomMember, Task
 from hub.errors import Forbidden, NotFound
 
@@ -19,7 +19,7 @@ Role = Literal["owner", "member"]
 
 
 class BoardView(NamedTuple):
-    """A board as one viewer sees it: `role` is None for an admin who is not a member."""
+    """A board as one actor sees it: `role` is None for an admin who is not a member."""
 
     board: Board
     role: Role | None
@@ -41,31 +41,30 @@ async def is_room_member(session: AsyncSession, room_id: int, user_id: int) -> b
     return found is not None
 
 
-async def visible_board(session: AsyncSession, viewer: Viewer, board_id: int) -> BoardView:
-    """The board if `viewer` is a member or an admin, else NotFound."""
+async def visible_board(session: AsyncSession, actor: Actor, board_id: int) -> BoardView:
+    """The board if `actor` is a member or an admin, else NotFound."""
     board = await session.get(Board, board_id)
-    role = await board_role(session, board_id, viewer.id) if board is not None else None
-    if board is None or (role is None and not viewer.is_admin):
+    role = await board_role(session, board_id, actor.id) if board is not None else None
+    if board is None or (role is None and not actor.is_admin):
         raise NotFound("no such board")
     return BoardView(board, role)
 
 
-async def require_board_owner(session: AsyncSession, viewer: Viewer, board_id: int) -> BoardView:
-    """The board if `viewer` owns it or is an admin; Forbidden for a plain member."""
-    view = await visible_board(session, viewer, board_id)
-    if view.role != "owner" and not viewer.is_admin:
+async def require_board_owner(session: AsyncSession, actor: Actor, board_id: int) -> BoardView:
+    """The board if `actor` owns it or is an admin; Forbidden for a plain member."""
+    view = await visible_board(session, actor, board_id)
+    if view.role != "owner" and not actor.is_admin:
         raise Forbidden("only the board's owners may do this")
     return view
 
 
-class RoomAccess(NamedTuple):
-    room: ChatRoom
+class Standing(NamedTuple):
+    """A room or a task as access rules need it: its id, its board, and whether the user
+    belongs there (a member of the room; a member of the task's board)."""
+
+    id: int
+    board_id: int
     member: bool
-
-
-class TaskAccess(NamedTuple):
-    task: Task
-    role: Role | None  # on the task's board
 
 
 # Built once (building a statement costs more than running it): every message, comment and
@@ -86,41 +85,43 @@ _TASK_ACCESS = (
     )
     .where(Task.id == bindparam("task"))
 )
+# The same without loading the room or task (posting and history pages need no more).
+_ROOM_STANDING = _ROOM_ACCESS.with_only_columns(ChatRoom.id, ChatRoom.board_id, RoomMember.id)
+_TASK_STANDING = _TASK_ACCESS.with_only_columns(Task.id, Task.board_id, BoardMember.role)
+_NOBODY = 0  # no user has this id: a place's standing for no one in particular (a bridge)
 
 
-async def room_access(session: AsyncSession, room_id: int, user_id: int) -> RoomAccess | None:
+async def room_standing(
+    session: AsyncSession, room_id: int, user_id: int | None
+) -> Standing | None:
     """The room and whether the user is one of its members, in one query (None: no room)."""
-    found = (await session.execute(_ROOM_ACCESS, {"room": room_id, "user": user_id})).first()
-    return None if found is None else RoomAccess(found[0], found[1] is not None)
+    values = {"room": room_id, "user": user_id or _NOBODY}
+    found = (await session.execute(_ROOM_STANDING, values)).first()
+    return None if found is None else Standing(found[0], found[1], found[2] is not None)
 
 
-async def task_access(session: AsyncSession, task_id: int, user_id: int) -> TaskAccess | None:
-    """The task and the user's role on its board, in one query (None: no such task)."""
-    found = (await session.execute(_TASK_ACCESS, {"task": task_id, "user": user_id})).first()
-    return None if found is None else TaskAccess(found[0], cast(Role | None, found[1]))
+async def task_standing(
+    session: AsyncSession, task_id: int, user_id: int | None
+) -> Standing | None:
+    """The task and whether the user is a member of its board, in one query (None: no task)."""
+    values = {"task": task_id, "user": user_id or _NOBODY}
+    found = (await session.execute(_TASK_STANDING, values)).first()
+    return None if found is None else Standing(found[0], found[1], found[2] is not None)
 
 
-async def visible_room(session: AsyncSession, viewer: Viewer, room_id: int) -> ChatRoom:
-    """The room if `viewer` is one of its members or an admin, else NotFound."""
-    access = await room_access(session, room_id, viewer.id)
-    if access is None or not (viewer.is_admin or access.member):
+async def visible_room(session: AsyncSession, actor: Actor, room_id: int) -> ChatRoom:
+    """The room if `actor` is one of its members or an admin, else NotFound."""
+    found = (await session.execute(_ROOM_ACCESS, {"room": room_id, "user": actor.id})).first()
+    if found is None or not (actor.is_admin or found[1] is not None):
         raise NotFound("no such room")
-    return access.room
+    room: ChatRoom = found[0]
+    return room
 
 
-_ROOM_MEMBERSHIP = _ROOM_ACCESS.with_only_columns(ChatRoom.id, RoomMember.id)
-
-
-async def check_room_visible(session: AsyncSession, viewer: Viewer, room_id: int) -> None:
-    """`visible_room`'s check without loading the room (each history page makes it)."""
-    found = (await session.execute(_ROOM_MEMBERSHIP, {"room": room_id, "user": viewer.id})).first()
-    if found is None or not (viewer.is_admin or found[1] is not None):
-        raise NotFound("no such room")
-
-
-async def visible_task(session: AsyncSession, viewer: Viewer, task_id: int) -> Task:
-    """The task if `viewer` is a member of its board or an admin, else NotFound."""
-    access = await task_access(session, task_id, viewer.id)
-    if access is None or not (viewer.is_admin or access.role is not None):
+async def visible_task(session: AsyncSession, actor: Actor, task_id: int) -> Task:
+    """The task if `actor` is a member of its board or an admin, else NotFound."""
+    found = (await session.execute(_TASK_ACCESS, {"task": task_id, "user": actor.id})).first()
+    if found is None or not (actor.is_admin or found[1] is not None):
         raise NotFound("no such task")
-    return access.task
+    task: Task = found[0]
+    return task

@@ -1,23 +1,28 @@
-"""Who wrote a message or comment: a hub user, or (later) a platform user seen by a bridge."""
+"""Who wrote a post (or caused a notification): a hub user, or a platform author a bridge
+brought in, who may be linked to a hub user or known only by name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor, PostActor
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Author:
     user_id: int | None
     username: str | None
     display_name: str
-    source: str = "web"
 
     @classmethod
-    def of(cls, viewer: Viewer, source: str = "web") -> Author:
-        return cls(viewer.id, viewer.username, viewer.display_name, source)
+    def of(cls, actor: PostActor) -> Author:
+        """The author of what `actor` writes: the user, or the platform author's linked user,
+        or (unlinked) the platform author by name."""
+        user = actor if isinstance(actor, Actor) else actor.user
+        if user is None:
+            return cls(None, None, actor.display_name)
+        return cls(user.id, user.username, user.display_name)
 
 
 def author_json(

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
 from hub.db.models import Board, BoardMember, User
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Invalid
@@ -79,28 +79,28 @@ async def board_members_named(
 
 
 async def list_boards(
-    session: AsyncSession, viewer: Viewer, page: PageRequest
+    session: AsyncSession, actor: Actor, page: PageRequest
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """The boards `viewer` is a member of; every board for an admin."""
-    mine = and_(BoardMember.board_id == Board.id, BoardMember.user_id == viewer.id)
+    """The boards `actor` is a member of; every board for an admin."""
+    mine = and_(BoardMember.board_id == Board.id, BoardMember.user_id == actor.id)
     statement = select(Board, BoardMember.role)
     statement = (
         statement.outerjoin(BoardMember, mine)
-        if viewer.is_admin
+        if actor.is_admin
         else statement.join(BoardMember, mine)
     )
     rows, next_cursor = await fetch_page(session, statement, Board.id, page)
     return [board_json(board, role) for board, role in rows], next_cursor
 
 
-async def get_board(session: AsyncSession, viewer: Viewer, board_id: int) -> dict[str, Any]:
-    view = await visible_board(session, viewer, board_id)
+async def get_board(session: AsyncSession, actor: Actor, board_id: int) -> dict[str, Any]:
+    view = await visible_board(session, actor, board_id)
     return board_json(view.board, view.role)
 
 
 async def create_board(
     unit: UnitOfWork,
-    viewer: Viewer,
+    actor: Actor,
     *,
     name: str,
     description: str = "",
@@ -112,20 +112,20 @@ async def create_board(
         name=name,
         description=description,
         columns=list(columns),
-        created_by=viewer.id,
+        created_by=actor.id,
         created_at=utcnow(),
     )
     session.add(board)
     await session.flush()
-    session.add(BoardMember(board_id=board.id, user_id=viewer.id, role="owner"))
+    session.add(BoardMember(board_id=board.id, user_id=actor.id, role="owner"))
     await session.flush()
     return board_json(board, "owner")
 
 
 async def list_board_members(
-    session: AsyncSession, viewer: Viewer, board_id: int, prefix: str, page: PageRequest
+    session: AsyncSession, actor: Actor, board_id: int, prefix: str, page: PageRequest
 ) -> tuple[list[dict[str, Any]], int | None]:
-    await visible_board(session, viewer, board_id)
+    await visible_board(session, actor, board_id)
     statement = (
         select(BoardMember, User)
         .join(User, User.id == BoardMember.user_id)
@@ -138,12 +138,12 @@ async def list_board_members(
 
 
 async def add_board_member(
-    unit: UnitOfWork, viewer: Viewer, board_id: int, username: str, role: Role = "member"
+    unit: UnitOfWork, actor: Actor, board_id: int, username: str, role: Role = "member"
 ) -> dict[str, Any]:
     """Put a person on a board (owners and admins only); every way onto a board comes here
     except creating it, so this is where being added is announced."""
     session = unit.session
-    board = (await require_board_owner(session, viewer, board_id)).board
+    board = (await require_board_owner(session, actor, board_id)).board
     (user,) = await users_by_names(session, [username], field="username")
     taken = Conflict(f"{user.username} is already a member of this board", field="username")
     if await board_role(session, board.id, user.id) is not None:
@@ -156,7 +156,7 @@ async def add_board_member(
         unit,
         [user.id],
         kind="added_to_board",
-        actor=Author.of(viewer),
+        actor=Author.of(actor),
         target=Target("board", board.id, board_id=board.id),
         snippet=board.name,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
 from hub.db.models import Notification, User
 from hub.db.types import iso, utcnow
 from hub.errors import NotFound
@@ -111,13 +111,13 @@ async def notify(
 
 
 async def list_notifications(
-    session: AsyncSession, viewer: Viewer, page: PageRequest, *, unread_only: bool
+    session: AsyncSession, reader: Actor, page: PageRequest, *, unread_only: bool
 ) -> tuple[list[dict[str, Any]], int | None]:
     actor = aliased(User)
     statement = (
         select(Notification, actor)
         .outerjoin(actor, actor.id == Notification.actor_id)
-        .where(Notification.user_id == viewer.id)
+        .where(Notification.user_id == reader.id)
     )
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
@@ -131,34 +131,34 @@ async def list_notifications(
     return items, next_cursor
 
 
-async def unread_count(session: AsyncSession, viewer: Viewer) -> int:
+async def unread_count(session: AsyncSession, reader: Actor) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == reader.id, Notification.read_at.is_(None))
     )
     return int(count or 0)
 
 
-async def mark_read(unit: UnitOfWork, viewer: Viewer, notification_id: int) -> dict[str, Any]:
+async def mark_read(unit: UnitOfWork, reader: Actor, notification_id: int) -> dict[str, Any]:
     row = await unit.session.get(Notification, notification_id)
-    if row is None or row.user_id != viewer.id:
+    if row is None or row.user_id != reader.id:
         raise NotFound("no such notification")
     if row.read_at is None:
         row.read_at = utcnow()
         await unit.session.flush()
-        await _record_read(unit, viewer, [row.id])
+        await _record_read(unit, reader, [row.id])
     actor = await unit.session.get(User, row.actor_id) if row.actor_id else None
     return notification_json(
         row, author_json(actor.id, actor.username, actor.display_name) if actor else None
     )
 
 
-async def mark_all_read(unit: UnitOfWork, viewer: Viewer) -> int:
+async def mark_all_read(unit: UnitOfWork, reader: Actor) -> int:
     ids = list(
         await unit.session.scalars(
             select(Notification.id).where(
-                Notification.user_id == viewer.id, Notification.read_at.is_(None)
+                Notification.user_id == reader.id, Notification.read_at.is_(None)
             )
         )
     )
@@ -166,10 +166,10 @@ async def mark_all_read(unit: UnitOfWork, viewer: Viewer) -> int:
         await unit.session.execute(
             update(Notification).where(Notification.id.in_(ids)).values(read_at=utcnow())
         )
-        await _record_read(unit, viewer, ids)
+        await _record_read(unit, reader, ids)
     return len(ids)
 
 
-async def _record_read(unit: UnitOfWork, viewer: Viewer, ids: list[int]) -> None:
-    unread = await unread_count(unit.session, viewer)
-    await unit.record(NotificationsRead(UserId(viewer.id), {"ids": ids, "unread": unread}))
+async def _record_read(unit: UnitOfWork, reader: Actor, ids: list[int]) -> None:
+    unread = await unread_count(unit.session, reader)
+    await unit.record(NotificationsRead(UserId(reader.id), {"ids": ids, "unread": unread}))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
 from hub.db.models import ChatRoom, RoomMember, User
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict
@@ -37,26 +37,26 @@ def room_member_json(user: User) -> dict[str, Any]:
 
 
 async def list_rooms(
-    session: AsyncSession, viewer: Viewer, board_id: int, page: PageRequest
+    session: AsyncSession, actor: Actor, board_id: int, page: PageRequest
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """The board's rooms `viewer` is a member of; all of them for an admin."""
-    await visible_board(session, viewer, board_id)
+    """The board's rooms `actor` is a member of; all of them for an admin."""
+    await visible_board(session, actor, board_id)
     statement = select(ChatRoom).where(ChatRoom.board_id == board_id)
-    if not viewer.is_admin:
+    if not actor.is_admin:
         statement = statement.join(
-            RoomMember, and_(RoomMember.room_id == ChatRoom.id, RoomMember.user_id == viewer.id)
+            RoomMember, and_(RoomMember.room_id == ChatRoom.id, RoomMember.user_id == actor.id)
         )
     rows, next_cursor = await fetch_page(session, statement, ChatRoom.id, page)
     return [room_json(room) for (room,) in rows], next_cursor
 
 
-async def get_room(session: AsyncSession, viewer: Viewer, room_id: int) -> dict[str, Any]:
-    return room_json(await visible_room(session, viewer, room_id))
+async def get_room(session: AsyncSession, actor: Actor, room_id: int) -> dict[str, Any]:
+    return room_json(await visible_room(session, actor, room_id))
 
 
 async def create_room(
     unit: UnitOfWork,
-    viewer: Viewer,
+    actor: Actor,
     board_id: int,
     *,
     name: str,
@@ -65,7 +65,7 @@ async def create_room(
 ) -> dict[str, Any]:
     """A new room with its creator and `members` (board members) in it."""
     session = unit.session
-    board = (await visible_board(session, viewer, board_id)).board
+    board = (await visible_board(session, actor, board_id)).board
     taken = Conflict(f"this board already has a room named {name!r}", field="name")
     if await session.scalar(
         select(ChatRoom.id).where(ChatRoom.board_id == board.id, ChatRoom.name_key == name.lower())
@@ -77,25 +77,25 @@ async def create_room(
         name=name,
         name_key=name.lower(),
         description=description,
-        created_by=viewer.id,
+        created_by=actor.id,
         created_at=utcnow(),
     )
     session.add(room)
     await flush_or_conflict(session, taken)
-    session.add(RoomMember(room_id=room.id, user_id=viewer.id))
+    session.add(RoomMember(room_id=room.id, user_id=actor.id))
     await session.flush()
     data = room_json(room)
     await unit.record(RoomCreated(BoardId(board.id), data))
     for user in users:
-        if user.id != viewer.id:
-            await enrol_room_member(unit, room, user, viewer)
+        if user.id != actor.id:
+            await enrol_room_member(unit, room, user, actor)
     return data
 
 
 async def list_room_members(
-    session: AsyncSession, viewer: Viewer, room_id: int, prefix: str, page: PageRequest
+    session: AsyncSession, actor: Actor, room_id: int, prefix: str, page: PageRequest
 ) -> tuple[list[dict[str, Any]], int | None]:
-    await visible_room(session, viewer, room_id)
+    await visible_room(session, actor, room_id)
     statement = (
         select(RoomMember, User)
         .join(User, User.id == RoomMember.user_id)
@@ -108,20 +108,20 @@ async def list_room_members(
 
 
 async def add_room_member(
-    unit: UnitOfWork, viewer: Viewer, room_id: int, username: str
+    unit: UnitOfWork, actor: Actor, room_id: int, username: str
 ) -> dict[str, Any]:
     """Put a board member into a room: board owners who can see the room, and admins."""
     session = unit.session
-    room = await visible_room(session, viewer, room_id)
-    await require_board_owner(session, viewer, room.board_id)
+    room = await visible_room(session, actor, room_id)
+    await require_board_owner(session, actor, room.board_id)
     (user,) = await board_members_named(session, room.board_id, [username], field="username")
     if await is_room_member(session, room.id, user.id):
         raise Conflict(f"{user.username} is already in this room", field="username")
-    return await enrol_room_member(unit, room, user, viewer)
+    return await enrol_room_member(unit, room, user, actor)
 
 
 async def enrol_room_member(
-    unit: UnitOfWork, room: ChatRoom, user: User, added_by: Viewer
+    unit: UnitOfWork, room: ChatRoom, user: User, added_by: Actor
 ) -> dict[str, Any]:
     """Every way into a room but creating it comes here, so this is where being added is
     announced (a room's initial members included, its creator not)."""

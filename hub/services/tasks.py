@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.sessions import Viewer
+from hub.actors import Actor
 from hub.db.models import Board, Task, TaskAssignee, User
 from hub.db.types import iso, utcnow
 from hub.errors import Invalid
@@ -80,9 +80,9 @@ async def _assign(
 
 
 async def list_tasks(
-    session: AsyncSession, viewer: Viewer, board_id: int, page: PageRequest
+    session: AsyncSession, actor: Actor, board_id: int, page: PageRequest
 ) -> tuple[list[dict[str, Any]], int | None]:
-    await visible_board(session, viewer, board_id)
+    await visible_board(session, actor, board_id)
     statement = select(Task).where(Task.board_id == board_id)
     rows, next_cursor = await fetch_page(session, statement, Task.id, page)
     tasks = [task for (task,) in rows]
@@ -90,13 +90,13 @@ async def list_tasks(
     return [task_json(task, names[task.id]) for task in tasks], next_cursor
 
 
-async def get_task(session: AsyncSession, viewer: Viewer, task_id: int) -> dict[str, Any]:
-    return await _json_of(session, await visible_task(session, viewer, task_id))
+async def get_task(session: AsyncSession, actor: Actor, task_id: int) -> dict[str, Any]:
+    return await _json_of(session, await visible_task(session, actor, task_id))
 
 
 async def create_task(
     unit: UnitOfWork,
-    viewer: Viewer,
+    actor: Actor,
     board_id: int,
     *,
     title: str,
@@ -106,14 +106,14 @@ async def create_task(
 ) -> dict[str, Any]:
     """A new task, in the board's first column unless `status` names another."""
     session = unit.session
-    board = (await visible_board(session, viewer, board_id)).board
+    board = (await visible_board(session, actor, board_id)).board
     now = utcnow()
     task = Task(
         board_id=board.id,
         title=title,
         description=description,
         status=board.columns[0] if status is None else _checked_status(board, status),
-        created_by=viewer.id,
+        created_by=actor.id,
         created_at=now,
         updated_at=now,
     )
@@ -127,7 +127,7 @@ async def create_task(
 
 async def update_task(
     unit: UnitOfWork,
-    viewer: Viewer,
+    actor: Actor,
     task_id: int,
     *,
     title: str | None = None,
@@ -137,7 +137,7 @@ async def update_task(
 ) -> dict[str, Any]:
     """Change the fields given; an event (and a new `updated_at`) only when something changed."""
     session = unit.session
-    task = await visible_task(session, viewer, task_id)
+    task = await visible_task(session, actor, task_id)
     before = await _json_of(session, task)
     if title is not None:
         task.title = title

@@ -1,63 +1,70 @@
-"""Write jobs, committed in groups, and the events they recorded, published after the commit.
+"""What a write job works with: its transaction and the events it records there.
 
-Every change that clients see live goes through `Writer.run`, whether it came over HTTP, the
-WebSocket or (later) a bridge: commit first, then publish, so a published event is always in
-the log that `since` replays from, and a caller's result (its ack) comes after both.
-
-One committer per process takes every job waiting (at most HUB_WRITE_BATCH_MAX) and runs them
-in one transaction, each in a savepoint, with one COMMIT for all: a single write costs one
-commit, and writes arriving while a commit runs share the next one. A lone job runs at once.
-Consecutive jobs of one `Bulk` kind (plain new messages) run together instead: one statement
-per table for all of them, not a savepoint and a few statements each.
+A write job is an async callable given a `UnitOfWork`; `Writer.run` (hub.services.writer)
+runs it, commits, and only then publishes what it recorded. Each event is kept typed, with
+the origin of the change, for the writer's commit hooks, and encoded once for the log and for
+every frame that carries it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import nullcontext
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any, Protocol, TypeVar
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db.engine import Database
+from hub.db.event_log import EventLog, RecordedEvent
 from hub.db.types import json_bytes
-from hub.events import HubEvent
-from hub.realtime.broker import Broker, BrokerMessage
-from hub.realtime.frames import event_frame
-from hub.services.streams import EventLog, RecordedEvent
+from hub.events import HubEvent, Origin
 
 T = TypeVar("T")
-logger = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """An event a write job recorded: typed, with where its change came from, and as the log
+    stores it (`recorded`: stream, seq, kind, the encoded data)."""
+
+    event: HubEvent
+    origin: Origin
+    recorded: RecordedEvent
 
 
 class UnitOfWork:
-    """What a write job gets: the transaction's session and the event log it appends to."""
+    """What a write job gets: the transaction's session, the origin of the change it makes,
+    and the event log it appends to."""
 
-    def __init__(self, session: AsyncSession, log: EventLog) -> None:
+    def __init__(self, session: AsyncSession, log: EventLog, origin: Origin) -> None:
         self.session = session
+        self.origin = origin
         self._log = log
-        self.recorded: list[RecordedEvent] = []
+        self.events: list[JobEvent] = []
 
     async def next_seq(self, stream: str) -> int:
         """Reserve the seq of an event about to be built (a message carries its own seq)."""
         return await self._log.next_seq(stream)
 
-    async def record(self, event: HubEvent, *, seq: int | None = None) -> RecordedEvent:
+    async def record(self, event: HubEvent, *, seq: int | None = None) -> JobEvent:
         if seq is None:
             seq = await self._log.next_seq(event.stream)
         recorded = RecordedEvent(event.stream, seq, event.kind, json_bytes(event.data))
         self._log.append(recorded)
-        self.recorded.append(recorded)
-        return recorded
+        job_event = JobEvent(event, self.origin, recorded)
+        self.events.append(job_event)
+        return job_event
 
 
 Job = Callable[[UnitOfWork], Awaitable[T]]
+
+
+class CommitHook(Protocol):
+    """Work that must commit or fail with a batch (the bridges' outbox): called once per
+    batch, inside its transaction, after its jobs and before COMMIT, with the events of every
+    job that succeeded. Raising fails every job of the batch and publishes nothing."""
+
+    async def __call__(self, session: AsyncSession, events: Sequence[JobEvent]) -> None: ...
 
 
 class Alone(enum.Enum):
@@ -79,145 +86,3 @@ class Bulk(Protocol):
         """Run `jobs`, the i-th recording its events in `units[i]`: each job's result, the
         exception refusing it, or RUN_ALONE. Raising undoes them all, and they run alone."""
         ...
-
-
-@dataclass(eq=False)
-class _Waiting:
-    """A job and its caller's future; `unit` is set once the job has succeeded."""
-
-    job: Job[Any]
-    result: asyncio.Future[Any]
-    unit: UnitOfWork | None = None
-    value: Any = None
-
-
-class Writer:
-    """The process's committer: runs write jobs in batches and publishes their events."""
-
-    def __init__(self, database: Database, broker: Broker, *, batch_max: int) -> None:
-        self.database = database
-        self.broker = broker
-        self.batch_max = batch_max
-        self._waiting: deque[_Waiting] = deque()
-        self._committer: asyncio.Task[None] | None = None
-        self.batch_sizes: Counter[int] = Counter()  # committed batches by their number of jobs
-
-    async def run(self, job: Job[T]) -> T:
-        """Run `job` in a transaction and return its result once that is committed and the
-        job's events are published; its exception if it raised (its changes undone, others'
-        kept), or the commit's if the commit failed. A job must not call `run` itself."""
-        waiting = _Waiting(job, asyncio.get_running_loop().create_future())
-        self._waiting.append(waiting)
-        if self._committer is None:
-            self._committer = asyncio.create_task(self._commit_waiting(), name="hub-committer")
-        result: T = await waiting.result
-        return result
-
-    async def close(self) -> None:
-        """Wait for the jobs already given to be done."""
-        if self._committer is not None:
-            await self._committer
-
-    async def _commit_waiting(self) -> None:
-        try:
-            while self._waiting:
-                count = min(len(self._waiting), self.batch_max)
-                batch = [self._waiting.popleft() for _ in range(count)]
-                # A caller that stopped waiting (cancelled) before its job started: skip it.
-                await self._commit([w for w in batch if not w.result.done()])
-        finally:
-            self._committer = None
-            while self._waiting:  # only when the committer itself was cancelled
-                self._waiting.popleft().result.cancel()
-
-    async def _commit(self, batch: list[_Waiting]) -> None:
-        if not batch:
-            return
-        alone = len(batch) == 1
-        try:
-            async with self.database.write() as session:
-                log = EventLog(session)
-                for bulk, group in _bulk_groups(batch):
-                    if bulk is not None and len(group) > 1:
-                        await self._run_together(session, log, bulk, group)
-                    else:
-                        await self._run_job(session, log, group[0], alone=alone)
-                await log.write()
-        except Exception as exc:  # the commit failed (or a lone job raised): nothing was kept
-            for waiting in batch:
-                if waiting.unit is not None or alone:
-                    _fail(waiting.result, exc)
-            return
-        except BaseException:
-            for waiting in batch:
-                waiting.result.cancel()
-            raise
-        self.batch_sizes[len(batch)] += 1
-        for waiting in batch:
-            if waiting.unit is not None:
-                await self._publish(waiting)
-        for waiting in batch:
-            if waiting.unit is not None and not waiting.result.done():
-                waiting.result.set_result(waiting.value)
-
-    async def _run_job(
-        self, session: AsyncSession, log: EventLog, waiting: _Waiting, *, alone: bool
-    ) -> None:
-        """Run one job in its savepoint (a lone job needs none: the transaction is its own)."""
-        mark = log.mark()
-        unit = UnitOfWork(session, log)
-        try:
-            async with nullcontext() if alone else session.begin_nested():
-                waiting.value = await waiting.job(unit)
-        except Exception as exc:
-            if alone:
-                raise
-            log.rollback_to(mark)
-            _fail(waiting.result, exc)
-        else:
-            waiting.unit = unit
-
-    async def _run_together(
-        self, session: AsyncSession, log: EventLog, bulk: Bulk, group: list[_Waiting]
-    ) -> None:
-        """Run a group of bulk jobs in one savepoint; should that fail, run each alone."""
-        mark = log.mark()
-        units = [UnitOfWork(session, log) for _ in group]
-        try:
-            async with session.begin_nested():
-                outcomes = await bulk.run_together(session, [w.job for w in group], units)
-        except Exception:
-            log.rollback_to(mark)
-            logger.warning("bulk_write_failed", jobs=len(group), exc_info=True)
-            outcomes = [RUN_ALONE] * len(group)
-        for waiting, unit, outcome in zip(group, units, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                _fail(waiting.result, outcome)
-            elif outcome is not RUN_ALONE:
-                waiting.value, waiting.unit = outcome, unit
-        for waiting, outcome in zip(group, outcomes, strict=True):
-            if outcome is RUN_ALONE:
-                await self._run_job(session, log, waiting, alone=False)
-
-    async def _publish(self, waiting: _Waiting) -> None:
-        assert waiting.unit is not None
-        try:
-            for event in waiting.unit.recorded:
-                frame = event_frame(event)
-                await self.broker.publish(BrokerMessage(event.stream, event.seq, frame))
-        except Exception as exc:  # committed but not all published: the caller hears of it
-            waiting.unit = None
-            _fail(waiting.result, exc)
-
-
-def _bulk_groups(batch: list[_Waiting]) -> Iterator[tuple[Bulk | None, list[_Waiting]]]:
-    """The batch in order: runs of consecutive jobs of one bulk kind, every other job alone."""
-    for key, run in groupby(
-        batch, key=lambda waiting: getattr(waiting.job, "bulk", None) or waiting
-    ):
-        yield (None if isinstance(key, _Waiting) else key), list(run)
-
-
-def _fail(result: asyncio.Future[Any], exc: Exception) -> None:
-    if not result.done():  # done: its caller was cancelled and no longer waits
-        result.set_exception(exc)

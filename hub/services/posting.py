@@ -1,0 +1,122 @@
+"""The one way posts enter the hub and change: the dashboard's socket and forms, the API, the
+demo and the bridges all come here. What every post goes through is here once: the sender's
+rate limit, the size limit, markdown and mentions, the dedupe key, the origin its events carry,
+and the write through the group commit. Extra work a caller needs in the same transaction
+(`also`) runs with the post's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from hub.actors import Actor, PostActor
+from hub.events import Origin
+from hub.mentions import parse_mentions
+from hub.ratelimit import SendThrottle
+from hub.render import render_markdown
+from hub.services.authors import Author
+from hub.services.post_changes import delete_post, edit_post
+from hub.services.post_rows import Draft
+from hub.services.post_rules import checked_body
+from hub.services.post_store import AfterStore, Posted, PostJob
+from hub.services.threads import Thread
+from hub.services.unit_of_work import UnitOfWork
+from hub.services.writer import Writer
+
+AfterChange = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]
+
+
+class Posting:
+    """Posts in, through `writer`: new ones (`submit`), edits and deletes.
+
+    A person's sends are limited by `throttle`; a bridge's are not, since its platform limits
+    its own users and a send refused here would be a message lost that the platform shows."""
+
+    def __init__(self, writer: Writer, throttle: SendThrottle | None, *, max_bytes: int) -> None:
+        self.writer = writer
+        self.max_bytes = max_bytes
+        self._throttle = throttle
+
+    async def submit(
+        self,
+        thread: Thread[Any],
+        place_id: int,
+        body: str,
+        *,
+        actor: PostActor,
+        origin: Origin,
+        client_id: str | None = None,
+        also: AfterStore | None = None,
+    ) -> Posted:
+        """Post `body` in a room or on a task (the place's id, `thread` its kind) once it is
+        committed and published; a resend (the same client_id from the same author, or the same
+        platform message) answers with the post stored first."""
+        if self._throttle is not None and isinstance(actor, Actor):
+            await self._throttle.take(actor.id)
+        job = self.new_post(
+            thread, place_id, body, actor=actor, origin=origin, client_id=client_id, also=also
+        )
+        return await self.writer.run(job, origin=origin)
+
+    def new_post(
+        self,
+        thread: Thread[Any],
+        place_id: int,
+        body: str,
+        *,
+        actor: PostActor,
+        origin: Origin,
+        client_id: str | None = None,
+        also: AfterStore | None = None,
+    ) -> PostJob:
+        """The write job storing a new post, unthrottled, for a caller that runs its own job
+        (the demo) or its own writer (the benchmarks). The body is checked and rendered here,
+        before the job waits for the database: bad input fails at once."""
+        body = checked_body(body, self.max_bytes)
+        mentions = parse_mentions(body)
+        draft = Draft(body, render_markdown(body), mentions, client_id)
+        alone = draft.names_anyone or origin.message_id is not None or also is not None
+        return PostJob(
+            thread, place_id, draft, actor, Author.of(actor), origin, also,
+            None if alone else thread.bulk,
+        )  # fmt: skip
+
+    async def edit(
+        self,
+        thread: Thread[Any],
+        post_id: int,
+        body: str,
+        *,
+        actor: PostActor,
+        origin: Origin,
+        also: AfterChange | None = None,
+    ) -> dict[str, Any]:
+        """Change a post's body (its author; a bridge, what came from its platform)."""
+
+        async def job(unit: UnitOfWork) -> dict[str, Any]:
+            data = await edit_post(unit, thread, actor, post_id, body, max_bytes=self.max_bytes)
+            if also is not None:
+                await also(unit, data)
+            return data
+
+        return await self.writer.run(job, origin=origin)
+
+    async def delete(
+        self,
+        thread: Thread[Any],
+        post_id: int,
+        *,
+        actor: PostActor,
+        origin: Origin,
+        also: AfterChange | None = None,
+    ) -> dict[str, Any]:
+        """Delete a post (its author or an admin; a bridge, what came from its platform)."""
+
+        async def job(unit: UnitOfWork) -> dict[str, Any]:
+            data = await delete_post(unit, thread, actor, post_id)
+            if also is not None:
+                await also(unit, data)
+            return data
+
+        return await self.writer.run(job, origin=origin)
