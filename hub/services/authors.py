@@ -4,6 +4,7 @@ brought in, who may be linked to a hub user or known only by name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hub.actors import Actor, PostActor
@@ -15,14 +16,15 @@ class Author:
     username: str | None
     display_name: str
 
-    @classmethod
-    def of(cls, actor: PostActor) -> Author:
+    @staticmethod
+    @lru_cache(maxsize=4096)  # every post asks; a few hundred people post at once
+    def of(actor: PostActor) -> Author:
         """The author of what `actor` writes: the user, or the platform author's linked user,
         or (unlinked) the platform author by name."""
         user = actor if isinstance(actor, Actor) else actor.user
         if user is None:
-            return cls(None, None, actor.display_name)
-        return cls(user.id, user.username, user.display_name)
+            return Author(None, None, actor.display_name)
+        return Author(user.id, user.username, user.display_name)
 
 
 def author_json(

@@ -67,8 +67,10 @@ class RoomMessageBulk:
     async def run_together(
         self, session: AsyncSession, jobs: Sequence[PostJob], units: Sequence[UnitOfWork]
     ) -> list[Any]:
-        rooms = await _rooms(session, jobs)
-        used = await _used_client_ids(session, jobs)
+        senders = [_user_id(job.actor) for job in jobs]
+        keys = [client_key(job) for job in jobs]
+        rooms = await _rooms(session, jobs, senders)
+        used = await _used_client_ids(session, keys)
         outcomes: list[Any] = []
         accepted: list[tuple[int, int]] = []  # (index in jobs, seq)
         for index, (job, unit) in enumerate(zip(jobs, units, strict=True)):
@@ -76,12 +78,12 @@ class RoomMessageBulk:
             standing = (
                 None
                 if room is None
-                else Standing(job.place_id, room.board_id, _user_id(job.actor) in room.members)
+                else Standing(job.place_id, room.board_id, senders[index] in room.members)
             )
             if refusal := post_refusal(job.actor, standing, job.thread):
                 outcomes.append(refusal)
                 continue
-            if (key := client_key(job)) is not None:
+            if (key := keys[index]) is not None:
                 if key in used:  # a resend, or a second use within this group
                     outcomes.append(RUN_ALONE)
                     continue
@@ -106,10 +108,12 @@ def _user_id(actor: PostActor) -> int | None:
     return actor.id if isinstance(actor, Actor) else None
 
 
-async def _rooms(session: AsyncSession, jobs: Sequence[PostJob]) -> dict[int, _Room]:
-    """Each existing room of `jobs`, with the senders among its members."""
+async def _rooms(
+    session: AsyncSession, jobs: Sequence[PostJob], senders: Sequence[int | None]
+) -> dict[int, _Room]:
+    """Each existing room of `jobs`, with those of the `senders` who are its members."""
     rooms = {job.place_id for job in jobs}
-    users = {user for job in jobs if (user := _user_id(job.actor)) is not None}
+    users = {user for user in senders if user is not None}
     found: dict[int, _Room] = {}
     for room_id, board_id, user_id in await session.execute(
         _MEMBERS, {"rooms": list(rooms), "users": list(users)}
@@ -120,9 +124,11 @@ async def _rooms(session: AsyncSession, jobs: Sequence[PostJob]) -> dict[int, _R
     return found
 
 
-async def _used_client_ids(session: AsyncSession, jobs: Sequence[PostJob]) -> set[tuple[int, str]]:
-    """The (author, client_id) pairs of `jobs` that earlier messages already used."""
-    wanted = {key for job in jobs if (key := client_key(job)) is not None}
+async def _used_client_ids(
+    session: AsyncSession, keys: Sequence[tuple[int, str] | None]
+) -> set[tuple[int, str]]:
+    """The (author, client_id) pairs of `keys` that earlier messages already used."""
+    wanted = {key for key in keys if key is not None}
     if not wanted:
         return set()
     dialect = session.get_bind().dialect.name

@@ -38,7 +38,7 @@ class Posted(NamedTuple):
     created: bool
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)  # not frozen: built for every post, and never changed
 class PostJob:
     """The write job storing one new post (`Posting.new_post` builds it). `also` runs in the
     same transaction once the post is stored anew. A job that notifies nobody names its kind's

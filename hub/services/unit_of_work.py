@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +21,7 @@ from hub.events import HubEvent, Origin
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class JobEvent:
+class JobEvent(NamedTuple):
     """An event a write job recorded: typed, with where its change came from, and as the log
     stores it (`recorded`: stream, seq, kind, the encoded data)."""
 
