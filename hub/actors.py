@@ -35,3 +35,9 @@ class BridgeActor:
 
 
 PostActor = Actor | BridgeActor
+
+
+def rights_holder(actor: PostActor) -> int | None:
+    """The user whose own memberships decide what `actor` may do: a person's; none for a
+    bridge, whose link decides (even when it acts for a linked user)."""
+    return actor.id if isinstance(actor, Actor) else None

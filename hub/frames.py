@@ -13,10 +13,6 @@ from hub.db.event_log import RecordedEvent
 PONG = b'{"type":"pong"}'
 
 
-def encode(frame: dict[str, Any]) -> bytes:
-    return orjson.dumps(frame)
-
-
 def event_frame(event: RecordedEvent) -> bytes:
     """The event's frame, its already encoded data spliced in as the last member."""
     head = orjson.dumps(

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import and_, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.actors import Actor, PostActor
+from hub.actors import rights_holder
 from hub.db.bulk_insert import BulkInsert
 from hub.db.ids import reserve_ids
 from hub.db.models import Base, ChatMessage, ChatRoom, RoomMember
@@ -67,7 +67,7 @@ class RoomMessageBulk:
     async def run_together(
         self, session: AsyncSession, jobs: Sequence[PostJob], units: Sequence[UnitOfWork]
     ) -> list[Any]:
-        senders = [_user_id(job.actor) for job in jobs]
+        senders = [rights_holder(job.actor) for job in jobs]
         keys = [client_key(job) for job in jobs]
         rooms = await _rooms(session, jobs, senders)
         used = await _used_client_ids(session, keys)
@@ -102,10 +102,6 @@ class RoomMessageBulk:
             rows.append(row)
         await _INSERT.execute(session, rows)
         return outcomes
-
-
-def _user_id(actor: PostActor) -> int | None:
-    return actor.id if isinstance(actor, Actor) else None
 
 
 async def _rooms(

@@ -27,7 +27,8 @@ from hub.services.post_rows import UNSAVED, Draft, PostRow, created, new_row, ro
 from hub.services.threads import Thread
 from hub.services.unit_of_work import Bulk, UnitOfWork
 
-AfterStore = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]
+AlsoWork = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]
+"""Work a caller needs in a post's transaction, given the post's public shape."""
 
 
 class Posted(NamedTuple):
@@ -50,7 +51,7 @@ class PostJob:
     actor: PostActor
     author: Author
     origin: Origin
-    also: AfterStore | None
+    also: AlsoWork | None
     bulk: Bulk | None
 
     async def __call__(self, unit: UnitOfWork) -> Posted:

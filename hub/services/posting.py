@@ -7,7 +7,6 @@ and the write through the group commit. Extra work a caller needs in the same tr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hub.actors import Actor, PostActor
@@ -19,12 +18,10 @@ from hub.services.authors import Author
 from hub.services.post_changes import delete_post, edit_post
 from hub.services.post_rows import Draft
 from hub.services.post_rules import checked_body
-from hub.services.post_store import AfterStore, Posted, PostJob
+from hub.services.post_store import AlsoWork, Posted, PostJob
 from hub.services.threads import Thread
 from hub.services.unit_of_work import UnitOfWork
 from hub.services.writer import Writer
-
-AfterChange = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]
 
 
 class Posting:
@@ -47,7 +44,7 @@ class Posting:
         actor: PostActor,
         origin: Origin,
         client_id: str | None = None,
-        also: AfterStore | None = None,
+        also: AlsoWork | None = None,
     ) -> Posted:
         """Post `body` in a room or on a task (the place's id, `thread` its kind) once it is
         committed and published; a resend (the same client_id from the same author, or the same
@@ -68,7 +65,7 @@ class Posting:
         actor: PostActor,
         origin: Origin,
         client_id: str | None = None,
-        also: AfterStore | None = None,
+        also: AlsoWork | None = None,
     ) -> PostJob:
         """The write job storing a new post, unthrottled, for a caller that runs its own job
         (the demo) or its own writer (the benchmarks). The body is checked and rendered here,
@@ -90,7 +87,7 @@ class Posting:
         *,
         actor: PostActor,
         origin: Origin,
-        also: AfterChange | None = None,
+        also: AlsoWork | None = None,
     ) -> dict[str, Any]:
         """Change a post's body (its author; a bridge, what came from its platform)."""
 
@@ -109,7 +106,7 @@ class Posting:
         *,
         actor: PostActor,
         origin: Origin,
-        also: AfterChange | None = None,
+        also: AlsoWork | None = None,
     ) -> dict[str, Any]:
         """Delete a post (its author or an admin; a bridge, what came from its platform)."""
 

@@ -12,7 +12,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.actors import Actor, PostActor
+from hub.actors import PostActor, rights_holder
 from hub.db.models import BoardMember, ChatMessage, Mention, RoomMember, TaskComment, User
 from hub.events import HubEvent
 from hub.services.access import Standing
@@ -89,7 +89,7 @@ class Thread(Generic[PostT]):
 
     async def readable(self, session: AsyncSession, actor: PostActor, place_id: int) -> Standing:
         """The place if `actor` may read it, else NotFound."""
-        standing = await self.places.standing(session, place_id, _user_id(actor))
+        standing = await self.places.standing(session, place_id, rights_holder(actor))
         if refusal := read_refusal(actor, standing, self):
             raise refusal
         assert standing is not None
@@ -97,16 +97,11 @@ class Thread(Generic[PostT]):
 
     async def writable(self, session: AsyncSession, actor: PostActor, place_id: int) -> Standing:
         """The place if `actor` may post there: NotFound if unseen, Forbidden if read-only."""
-        standing = await self.places.standing(session, place_id, _user_id(actor))
+        standing = await self.places.standing(session, place_id, rights_holder(actor))
         if refusal := post_refusal(actor, standing, self):
             raise refusal
         assert standing is not None
         return standing
-
-
-def _user_id(actor: PostActor) -> int | None:
-    """Whose membership counts: a person's own; a bridge's none (its link decides)."""
-    return actor.id if isinstance(actor, Actor) else None
 
 
 async def members_named(
