@@ -14,15 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actors import PostActor, rights_holder
 from hub.db.models import BoardMember, ChatMessage, Mention, RoomMember, TaskComment, User
+from hub.errors import HubError
 from hub.events import HubEvent
 from hub.services.access import Standing
 from hub.services.notifications import Target
-from hub.services.post_rules import post_refusal, read_refusal
+from hub.services.post_rules import Wording, post_refusal, read_refusal
 from hub.services.post_statements import PostStatements
 from hub.services.unit_of_work import Bulk
 
 PostT = TypeVar("PostT", ChatMessage, TaskComment)
 EventOf = Callable[[int, dict[str, Any]], HubEvent]
+Rule = Callable[[PostActor, Standing | None, Wording], HubError | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +91,19 @@ class Thread(Generic[PostT]):
 
     async def readable(self, session: AsyncSession, actor: PostActor, place_id: int) -> Standing:
         """The place if `actor` may read it, else NotFound."""
-        standing = await self.places.standing(session, place_id, rights_holder(actor))
-        if refusal := read_refusal(actor, standing, self):
-            raise refusal
-        assert standing is not None
-        return standing
+        return await self._allowed(session, actor, place_id, read_refusal)
 
     async def writable(self, session: AsyncSession, actor: PostActor, place_id: int) -> Standing:
         """The place if `actor` may post there: NotFound if unseen, Forbidden if read-only."""
+        return await self._allowed(session, actor, place_id, post_refusal)
+
+    async def _allowed(
+        self, session: AsyncSession, actor: PostActor, place_id: int, rule: Rule
+    ) -> Standing:
         standing = await self.places.standing(session, place_id, rights_holder(actor))
-        if refusal := post_refusal(actor, standing, self):
+        if (refusal := rule(actor, standing, self)) is not None:
             raise refusal
-        assert standing is not None
+        assert standing is not None  # a rule refuses a place that does not exist
         return standing
 
 
