@@ -11,11 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.api.accounts import UserCreate, create_account
-from hub.api.routing import invalid_from
 from hub.api.schemas import PageQuery
 from hub.appkeys import DATABASE, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, NotFound, invalid_from
 from hub.events import WEB_ORIGIN
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import PageRequest, page_request
