@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.api.accounts import LoginIn, authenticate, set_session_cookie
-from hub.api.context import SESSION_COOKIE, check_same_origin
+from hub.api.accounts import LoginIn, authenticate
 from hub.appkeys import DATABASE
+from hub.auth.requests import SESSION_COOKIE, check_same_origin, set_session_cookie
 from hub.auth.sessions import Viewer, close_session
 from hub.errors import RateLimited, Unauthenticated
 from webui.forms import text_field

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub.api.context import optional_viewer
+from hub.auth.requests import optional_viewer
 from hub.errors import HubError, NotFound, wants_json
 from webui.rendering import Handler, render_error
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from pydantic import BaseModel, StringConstraints, field_validator
 
-from hub.api.context import SESSION_COOKIE, client_address, require_admin, require_viewer
 from hub.api.routing import ApiRoutes
 from hub.api.schemas import Request, Username
 from hub.appkeys import DATABASE, LOGIN_THROTTLE, SECRET_KEY, SETTINGS
@@ -18,6 +17,13 @@ from hub.auth.passwords import (
     PASSWORD_MIN_LENGTH,
     hash_password,
     verify_password,
+)
+from hub.auth.requests import (
+    SESSION_COOKIE,
+    client_address,
+    require_admin,
+    require_viewer,
+    set_session_cookie,
 )
 from hub.auth.sessions import Viewer, close_session, csrf_token, open_session
 from hub.db.engine import Database
@@ -156,20 +162,6 @@ async def authenticate(request: web.Request, username: str, password: str) -> tu
         user = await session.get_one(User, user.id)
         token = await open_session(session, user, timedelta(hours=settings.session_ttl_hours))
         return token, MeOut.of(user)
-
-
-def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    """The browser's session cookie: HttpOnly, SameSite=Lax, Secure behind https."""
-    settings = request.app[SETTINGS]
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        path="/",
-        secure=settings.public_url.startswith("https://"),
-        max_age=settings.session_ttl_hours * 3600,
-    )
 
 
 @routes.route("POST", "/api/v1/auth/logout", summary="End this login session", status=204)

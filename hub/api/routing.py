@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.api.context import require_viewer
 from hub.api.schemas import MAX_ID
 from hub.appkeys import SETTINGS
+from hub.auth.requests import require_viewer
 from hub.errors import Invalid, NotFound, TooLarge, invalid_from
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
