@@ -17,7 +17,6 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from hub.api.schemas import Username
 from hub.app import create_app
 from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, configure_hashing
 from hub.bootstrap import FIRST_ADMIN_USERNAME, ensure_first_admin
@@ -27,6 +26,7 @@ from hub.demo import DemoSummary, load_demo
 from hub.errors import HubError
 from hub.gc_tuning import tune_for_serving
 from hub.logconfig import configure_logging
+from hub.services.commands import Username
 from hub.services.users import create_user
 from hub.settings import CONFIG_FILE_VARIABLE, Settings, SettingsError, load_settings
 

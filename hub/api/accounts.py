@@ -10,7 +10,6 @@ from aiohttp import web
 from pydantic import BaseModel, StringConstraints, field_validator
 
 from hub.api.routing import ApiRoutes
-from hub.api.schemas import Request, Username
 from hub.appkeys import DATABASE, LOGIN_THROTTLE, SECRET_KEY, SETTINGS
 from hub.auth.passwords import (
     PASSWORD_MAX_LENGTH,
@@ -29,6 +28,7 @@ from hub.auth.sessions import Viewer, close_session, csrf_token, open_session
 from hub.db.engine import Database
 from hub.db.models import DISPLAY_NAME_MAX, User
 from hub.errors import Forbidden, Unauthenticated
+from hub.services.commands import Request, Username
 from hub.services.users import add_user, merged_preferences, user_by_name
 
 routes = ApiRoutes(tag="accounts")

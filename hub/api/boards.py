@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
-from hub.api.schemas import MemberQuery, Page, PageQuery, Request, UsernameRef
+from hub.api.schemas import MemberQuery, Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
 from hub.auth.requests import require_viewer
 from hub.db.models import BOARD_NAME_MAX, DESCRIPTION_MAX, STATUS_MAX
 from hub.services import boards
 from hub.services.access import Role
+from hub.services.commands import Request, UsernameRef
 
 routes = ApiRoutes(tag="boards")
 

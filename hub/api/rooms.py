@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field, StringConstraints
 from hub.api.boards import Description
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
-from hub.api.schemas import MemberQuery, Page, PageQuery, Request, UsernameRef
+from hub.api.schemas import MemberQuery, Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
 from hub.auth.requests import require_viewer
 from hub.db.models import ROOM_NAME_MAX
 from hub.services import rooms
+from hub.services.commands import Request, UsernameRef
 
 routes = ApiRoutes(tag="rooms")
 

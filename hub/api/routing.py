@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.api.schemas import MAX_ID
 from hub.appkeys import SETTINGS
 from hub.auth.requests import require_viewer
 from hub.errors import Invalid, NotFound, TooLarge, invalid_from
+from hub.services.pagination import MAX_ID
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse | None]]
