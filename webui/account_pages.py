@@ -10,11 +10,11 @@ from zoneinfo import available_timezones
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.api.accounts import MeOut, MePatch, NotificationPreferences, update_me
 from hub.appkeys import DATABASE
 from hub.auth.sessions import Viewer
 from hub.db.models import User
 from hub.errors import Forbidden, Invalid
+from hub.services.accounts import MeOut, MePatch, NotificationPreferences, update_me
 from webui.forms import list_field, readable, refuse, text_field
 from webui.rendering import Context, Form, form_action, page
 

@@ -10,11 +10,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.api.accounts import UserCreate, create_account
 from hub.appkeys import DATABASE, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
 from hub.errors import Conflict, NotFound, invalid_from
 from hub.events import WEB_ORIGIN
+from hub.services.accounts import UserCreate, create_account
 from hub.services.commands import Id
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import PageRequest, page_request

@@ -1,9 +1,8 @@
-"""Accounts: creating users, finding them by name, and changing one's own profile."""
+"""Users: creating them, finding them by name (any spelling), counting them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,7 +78,3 @@ async def users_by_names(
 
 async def count_users(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(User)) or 0)
-
-
-def merged_preferences(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    return {**current, **changes}
