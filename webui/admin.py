@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.appkeys import DATABASE, POSTING, SETTINGS
+from hub.appkeys import DATABASE, PASSWORDS, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
 from hub.errors import Conflict, NotFound, invalid_from
 from hub.events import WEB_ORIGIN
@@ -145,7 +145,8 @@ async def create_user_submit(request: web.Request, viewer: Viewer, form: Form) -
         "is_admin": text_field(form, "is_admin") == "on",
     }
     try:
-        await create_account(request.app[DATABASE], UserCreate.model_validate(values))
+        new_user = UserCreate.model_validate(values)
+        await create_account(request.app[DATABASE], request.app[PASSWORDS], new_user)
     except (ValidationError, Conflict) as error:
         shown = {**values, "display_name": values["display_name"] or "", "password": ""}
         context = {**await section(request, viewer, queries.users), "values": shown}

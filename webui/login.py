@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import DATABASE, LOGIN_THROTTLE, SETTINGS
+from hub.appkeys import DATABASE, LOGIN_THROTTLE, PASSWORDS, SETTINGS
 from hub.auth.requests import (
     SESSION_COOKIE,
     check_same_origin,
@@ -45,6 +45,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         credentials = LoginIn(username=username, password=password)
         token, _user = await authenticate(
             request.app[DATABASE],
+            request.app[PASSWORDS],
             request.app[LOGIN_THROTTLE],
             credentials,
             address=client_address(request),

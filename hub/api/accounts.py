@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from hub.api.routing import ApiRoutes
-from hub.appkeys import DATABASE, LOGIN_THROTTLE, SECRET_KEY, SETTINGS
+from hub.appkeys import DATABASE, LOGIN_THROTTLE, PASSWORDS, SECRET_KEY, SETTINGS
 from hub.auth.requests import (
     SESSION_COOKIE,
     client_address,
@@ -50,6 +50,7 @@ class LoginOut(BaseModel):
 async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
     token, user = await authenticate(
         request.app[DATABASE],
+        request.app[PASSWORDS],
         request.app[LOGIN_THROTTLE],
         body,
         address=client_address(request),
@@ -88,7 +89,7 @@ async def get_me(request: web.Request) -> MeOut:
 )
 async def patch_me(request: web.Request, body: MePatch) -> MeOut:
     viewer = await require_viewer(request)
-    return await update_me(request.app[DATABASE], viewer, body)
+    return await update_me(request.app[DATABASE], request.app[PASSWORDS], viewer, body)
 
 
 @routes.route(
@@ -102,4 +103,4 @@ async def patch_me(request: web.Request, body: MePatch) -> MeOut:
 )
 async def post_user(request: web.Request, body: UserCreate) -> MeOut:
     await require_admin(request)
-    return await create_account(request.app[DATABASE], body)
+    return await create_account(request.app[DATABASE], request.app[PASSWORDS], body)

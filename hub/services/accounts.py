@@ -11,12 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, StringConstraints, field_validator
 
 from hub.actors import Actor
-from hub.auth.passwords import (
-    PASSWORD_MAX_LENGTH,
-    PASSWORD_MIN_LENGTH,
-    hash_password,
-    verify_password,
-)
+from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, Passwords
 from hub.auth.sessions import open_session
 from hub.auth.throttle import LoginThrottle
 from hub.db.engine import Database
@@ -113,6 +108,7 @@ class UserCreate(Request):
 
 async def authenticate(
     database: Database,
+    passwords: Passwords,
     throttle: LoginThrottle,
     credentials: LoginIn,
     *,
@@ -126,7 +122,7 @@ async def authenticate(
     async with database.read() as session:
         user = await user_by_name(session, username)
     valid = (
-        user is not None and user.is_active and await verify_password(user.password_hash, password)
+        user is not None and user.is_active and await passwords.verify(user.password_hash, password)
     )
     if not valid or user is None:
         await throttle.record_failure(username, address)
@@ -137,17 +133,17 @@ async def authenticate(
         return token, MeOut.of(user)
 
 
-async def update_me(database: Database, actor: Actor, body: MePatch) -> MeOut:
+async def update_me(database: Database, passwords: Passwords, actor: Actor, body: MePatch) -> MeOut:
     """Change one's own profile; a new password needs the current one."""
     new_password_hash = None
     if body.password is not None:
         async with database.read() as session:
             current_hash = (await session.get_one(User, actor.id)).password_hash
-        if not body.current_password or not await verify_password(
+        if not body.current_password or not await passwords.verify(
             current_hash, body.current_password
         ):
             raise Forbidden("current_password is wrong", field="current_password")
-        new_password_hash = await hash_password(body.password)
+        new_password_hash = await passwords.hash(body.password)
     async with database.write() as session:
         user = await session.get_one(User, actor.id)
         if body.display_name is not None:
@@ -166,10 +162,10 @@ def merged_preferences(current: dict[str, Any], changes: dict[str, Any]) -> dict
     return {**current, **changes}
 
 
-async def create_account(database: Database, body: UserCreate) -> MeOut:
+async def create_account(database: Database, passwords: Passwords, body: UserCreate) -> MeOut:
     """A new user (the caller checked that an admin asks). The password is hashed before the
     write transaction, so that no write lock waits on argon2."""
-    password_hash = await hash_password(body.password)
+    password_hash = await passwords.hash(body.password)
     async with database.write() as session:
         user = await add_user(
             session,

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.passwords import hash_password
+from hub.auth.passwords import Passwords
 from hub.db.models import User
 from hub.errors import Conflict, Invalid
 
 
 async def create_user(
     session: AsyncSession,
+    passwords: Passwords,
     username: str,
     password: str,
     *,
@@ -22,7 +23,7 @@ async def create_user(
 ) -> User:
     """A new user, for tools and tests: the hash is computed inside the caller's transaction.
     Request handlers hash first and call `add_user`, so no write lock waits on argon2."""
-    password_hash = await hash_password(password)
+    password_hash = await passwords.hash(password)
     return await add_user(
         session, username, password_hash, display_name=display_name, is_admin=is_admin
     )
