@@ -1,6 +1,6 @@
-"""Who is asking an HTTP request (the API's, the dashboard's, the WebSocket upgrade): a Bearer
-token or the session cookie, checked once per request; the cookie itself; where a request comes
-from (its origin of changes, the client's address).
+"""HTTP requests as the API, the dashboard and the WebSocket upgrade all read them: who is
+asking (a Bearer token or the session cookie, checked once per request), the session cookie a
+login sets, where a request's changes come from, and the client's address.
 
 Cookie-authenticated requests that change state must come from an allowed Origin (when the
 browser sends one) and carry the page's CSRF token; bearer clients are not exposed to CSRF.

@@ -22,7 +22,7 @@ async def create_user(
     is_admin: bool = False,
 ) -> User:
     """A new user, for tools and tests: the hash is computed inside the caller's transaction.
-    Request handlers hash first and call `add_user`, so no write lock waits on argon2."""
+    The account use-cases hash first and call `add_user`, so no write lock waits on argon2."""
     password_hash = await passwords.hash(password)
     return await add_user(
         session, username, password_hash, display_name=display_name, is_admin=is_admin
