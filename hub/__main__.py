@@ -17,9 +17,8 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from hub.api.schemas import Username
 from hub.app import create_app
-from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, configure_hashing
+from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, Passwords
 from hub.bootstrap import FIRST_ADMIN_USERNAME, ensure_first_admin
 from hub.db.engine import Database, create_engine
 from hub.db.migrate import Upgrade, current_revision, head_revision, upgrade_to_head
@@ -27,6 +26,7 @@ from hub.demo import DemoSummary, load_demo
 from hub.errors import HubError
 from hub.gc_tuning import tune_for_serving
 from hub.logconfig import configure_logging
+from hub.services.commands import Username
 from hub.services.users import create_user
 from hub.settings import CONFIG_FILE_VARIABLE, Settings, SettingsError, load_settings
 
@@ -153,7 +153,6 @@ def settings_or_fail(**overrides: Any) -> Settings:
         raise BadConfiguration(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise BadConfiguration(f"{CONFIG_FILE_VARIABLE}: not valid TOML: {exc}") from None
-    configure_hashing(settings.password_hash_time_cost, settings.password_hash_memory_kib)
     return settings
 
 
@@ -186,9 +185,10 @@ async def prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
     else:
         await require_newest_schema(settings.database_url)
     database = Database(create_engine(settings.database_url))
+    passwords = Passwords.from_settings(settings)
     try:
-        password = await ensure_first_admin(database)
-        summary = await load_demo(database) if demo else None
+        password = await ensure_first_admin(database, passwords)
+        summary = await load_demo(database, passwords) if demo else None
     finally:
         await database.close()
     if password is not None:
@@ -215,9 +215,12 @@ async def require_newest_schema(database_url: str) -> None:
 async def add_user(settings: Settings, username: str, password: str, *, admin: bool) -> None:
     await upgrade_to_head(settings.database_url)
     database = Database(create_engine(settings.database_url))
+    passwords = Passwords.from_settings(settings)
     try:
         async with database.write() as session:
-            await create_user(session, username, password, display_name=username, is_admin=admin)
+            await create_user(
+                session, passwords, username, password, display_name=username, is_admin=admin
+            )
     finally:
         await database.close()
 
@@ -226,7 +229,7 @@ async def add_demo(settings: Settings) -> DemoSummary:
     await upgrade_to_head(settings.database_url)
     database = Database(create_engine(settings.database_url))
     try:
-        return await load_demo(database)
+        return await load_demo(database, Passwords.from_settings(settings))
     finally:
         await database.close()
 

@@ -17,6 +17,7 @@ from hub.appkeys import (
     FANOUT,
     LOGIN_THROTTLE,
     METRICS,
+    PASSWORDS,
     POSTING,
     PRESENCE,
     SECRET_KEY,
@@ -24,7 +25,7 @@ from hub.appkeys import (
     SETTINGS,
     WRITER,
 )
-from hub.auth.passwords import configure_hashing
+from hub.auth.passwords import Passwords
 from hub.auth.throttle import LoginThrottle
 from hub.broker import InProcessBroker
 from hub.db.engine import Database, create_engine
@@ -59,7 +60,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
-    configure_hashing(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+    app[PASSWORDS] = Passwords.from_settings(settings)
     app[METRICS] = metrics
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.auth.passwords import Passwords
 from hub.auth.throttle import LoginThrottle
 from hub.broker import Broker
 from hub.db.engine import Database
@@ -19,6 +20,7 @@ from hub.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SECRET_KEY = web.AppKey("secret_key", bytes)
+PASSWORDS = web.AppKey("passwords", Passwords)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 METRICS = web.AppKey("metrics", Metrics)
 SEND_THROTTLE = web.AppKey("send_throttle", SendThrottle)

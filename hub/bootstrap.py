@@ -6,6 +6,7 @@ import secrets
 
 from sqlalchemy.exc import IntegrityError
 
+from hub.auth.passwords import Passwords
 from hub.db.engine import Database
 from hub.errors import Conflict
 from hub.services.users import count_users, create_user
@@ -13,7 +14,7 @@ from hub.services.users import count_users, create_user
 FIRST_ADMIN_USERNAME = "admin"
 
 
-async def ensure_first_admin(database: Database) -> str | None:
+async def ensure_first_admin(database: Database, passwords: Passwords) -> str | None:
     """Create `admin` with a random password when there are no users at all.
 
     Returns that password, to be shown once, or None when there are users already, which
@@ -26,6 +27,7 @@ async def ensure_first_admin(database: Database) -> str | None:
                 return None
             await create_user(
                 session,
+                passwords,
                 FIRST_ADMIN_USERNAME,
                 password,
                 display_name="Administrator",

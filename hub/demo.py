@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from hub.actors import Actor
+from hub.auth.passwords import Passwords
 from hub.broker import InProcessBroker
 from hub.db.engine import Database
 from hub.db.models import Board, User
@@ -74,19 +75,19 @@ class DemoSummary:
         return "\n".join(lines)
 
 
-async def load_demo(database: Database) -> DemoSummary:
+async def load_demo(database: Database, passwords: Passwords) -> DemoSummary:
     """Load the demo in one transaction; Conflict when one of its usernames is already taken
     by someone else (the demo never takes over an existing account). Its people act as they
     would on the dashboard (origin "web"); nobody listens to its events yet."""
     writer = Writer(database, InProcessBroker(), batch_max=1)
     posting = Posting(writer, None, max_bytes=_DEMO_BODY_MAX_BYTES)
     try:
-        return await writer.run(lambda unit: _load(unit, posting), origin=WEB_ORIGIN)
+        return await writer.run(lambda unit: _load(unit, posting, passwords), origin=WEB_ORIGIN)
     finally:
         await writer.close()
 
 
-async def _load(unit: UnitOfWork, posting: Posting) -> DemoSummary:
+async def _load(unit: UnitOfWork, posting: Posting, passwords: Passwords) -> DemoSummary:
     session = unit.session
     existing = await session.scalar(
         select(Board.id)
@@ -102,7 +103,9 @@ async def _load(unit: UnitOfWork, posting: Posting) -> DemoSummary:
     for username, display_name in DEMO_PEOPLE:
         password = secrets.token_urlsafe(9)
         try:
-            user = await create_user(session, username, password, display_name=display_name)
+            user = await create_user(
+                session, passwords, username, password, display_name=display_name
+            )
         except Conflict:
             raise Conflict(
                 f"cannot load the demo: the username {username!r} is already taken"

@@ -1,8 +1,16 @@
-"""Domain errors and their contract shape: {"error": {"code", "message", "field"?}}."""
+"""Domain errors and their contract shape: {"error": {"code", "message", "field"?}}.
+
+Also shared by the API and the dashboard: a pydantic validation failure as `Invalid`
+(`invalid_from`), and which HTTP requests get that shape for an error (`wants_json`) rather
+than the dashboard's HTML error page.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+from aiohttp import web
+from pydantic import ValidationError
 
 
 class HubError(Exception):
@@ -66,3 +74,27 @@ class RateLimited(HubError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+def invalid_from(exc: ValidationError) -> Invalid:
+    """The first validation problem, with the offending field named."""
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"])
+    message = error["msg"]
+    if error["type"] == "missing":
+        message = "this field is required"
+    return Invalid(f"{location}: {message}" if location else message, field=location or None)
+
+
+_MACHINE_PATHS = ("/api/", "/ws/", "/static/")
+
+
+def wants_json(request: web.Request) -> bool:
+    """Whether an HTTP error is answered as the contract's JSON: the API, the WebSocket and
+    static files, and whoever asks for JSON; the dashboard's pages get HTML error pages."""
+    path = request.path
+    return (
+        path == "/ws"
+        or path.startswith(_MACHINE_PATHS)
+        or "application/json" in request.headers.get("Accept", "")
+    )

@@ -12,11 +12,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from argon2 import PasswordHasher
 
 from hub.app import create_app
-from hub.appkeys import DATABASE
-from hub.auth import passwords
+from hub.appkeys import DATABASE, PASSWORDS
 from hub.db.engine import create_engine
 from hub.db.models import Base
 from hub.services.users import create_user
@@ -25,16 +23,8 @@ from hub.settings import Settings
 TEST_DATABASE_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 DEFAULT_PASSWORD = "correct horse battery"
 
-
+# Cheap argon2 parameters for every test hub: the tests check behaviour, not the cost of a hash.
 FAST_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: the tests check behaviour, not the cost of a hash."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
@@ -131,7 +121,12 @@ def make_user(client: TestClient[web.Request, web.Application]) -> UserFactory:
     async def make(username: str, *, admin: bool = False, password: str = DEFAULT_PASSWORD) -> Api:
         async with client.app[DATABASE].write() as session:
             await create_user(
-                session, username, password, display_name=username.title(), is_admin=admin
+                session,
+                client.app[PASSWORDS],
+                username,
+                password,
+                display_name=username.title(),
+                is_admin=admin,
             )
         status, body = await Api(client).post(
             "/api/v1/auth/login", {"username": username, "password": password}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.app import create_app
-from hub.auth import passwords
+from hub.appkeys import PASSWORDS
 from hub.settings import Settings
 from tests.conftest import DEFAULT_PASSWORD, Api, UserFactory
 
@@ -49,5 +49,4 @@ async def test_logout_revokes_token(make_user: UserFactory) -> None:
 
 @pytest.mark.settings(password_hash_time_cost=2, password_hash_memory_kib=2048)
 async def test_new_password_hashes_take_their_cost_from_the_settings(settings: Settings) -> None:
-    create_app(settings)
-    assert "$m=2048,t=2," in await passwords.hash_password("a long enough password")
+    assert "$m=2048,t=2," in await create_app(settings)[PASSWORDS].hash("a long enough password")

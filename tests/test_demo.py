@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.appkeys import DATABASE
+from hub.appkeys import DATABASE, PASSWORDS
 from hub.db.event_log import events_after
 from hub.demo import DEMO_BOARD_NAME, DemoSummary, load_demo
 from hub.errors import Conflict
@@ -23,7 +23,7 @@ async def log_in(anonymous: Api, username: str, password: str) -> Api:
 async def test_the_demo_gives_three_people_a_board_with_rooms_tasks_and_talk(
     anonymous: Api,
 ) -> None:
-    summary = await load_demo(anonymous.client.app[DATABASE])
+    summary = await load_demo(anonymous.client.app[DATABASE], anonymous.client.app[PASSWORDS])
     assert summary.created
     assert [login.username for login in summary.logins] == ["alice", "bob", "carol"]
     text = str(summary)
@@ -67,7 +67,7 @@ async def test_the_demo_gives_three_people_a_board_with_rooms_tasks_and_talk(
 
 async def test_the_demo_is_recorded_on_the_board_stream_in_order(anonymous: Api) -> None:
     database = anonymous.client.app[DATABASE]
-    summary = await load_demo(database)
+    summary = await load_demo(database, anonymous.client.app[PASSWORDS])
     async with database.read() as session:
         events = await events_after(session, f"board:{summary.board_id}", 0, limit=1000)
     assert [event.seq for event in events] == list(range(1, len(events) + 1))
@@ -79,9 +79,9 @@ async def test_the_demo_is_recorded_on_the_board_stream_in_order(anonymous: Api)
 
 async def test_loading_the_demo_again_changes_nothing(anonymous: Api, admin: Api) -> None:
     database = anonymous.client.app[DATABASE]
-    first = await load_demo(database)
+    first = await load_demo(database, anonymous.client.app[PASSWORDS])
     _, before = await admin.get(f"/api/v1/boards/{first.board_id}/tasks")
-    again = await load_demo(database)
+    again = await load_demo(database, anonymous.client.app[PASSWORDS])
     assert again == DemoSummary(board_id=first.board_id, created=False)
     assert all(login.password not in str(again) for login in first.logins)
     assert len((await admin.get("/api/v1/boards"))[1]["items"]) == 1
@@ -95,7 +95,7 @@ async def test_the_demo_never_takes_over_an_existing_account(
     await make_user("Bob")
     database = anonymous.client.app[DATABASE]
     with pytest.raises(Conflict, match="bob"):
-        await load_demo(database)
+        await load_demo(database, anonymous.client.app[PASSWORDS])
     assert (await admin.get("/api/v1/boards"))[1]["items"] == []
     async with database.read() as session:
         assert await user_by_name(session, "alice") is None

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
 from hub.app import create_app
-from hub.appkeys import DATABASE
+from hub.appkeys import DATABASE, PASSWORDS
 from hub.services.users import create_user
 from hub.settings import Settings
 from tests.conftest import BACKENDS, DEFAULT_PASSWORD, database_url_for, reset_schema
@@ -53,7 +53,14 @@ class HubThread:
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         async with app[DATABASE].write() as session:
-            await create_user(session, "root", DEFAULT_PASSWORD, display_name="Root", is_admin=True)
+            await create_user(
+                session,
+                app[PASSWORDS],
+                "root",
+                DEFAULT_PASSWORD,
+                display_name="Root",
+                is_admin=True,
+            )
         port = self.runner.addresses[0][1]
         return f"http://127.0.0.1:{port}"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.appkeys import DATABASE
+from hub.appkeys import DATABASE, PASSWORDS
 from hub.db.event_log import last_seq
 from hub.services.users import create_user
 from tests.conftest import Api, UserFactory
@@ -84,8 +84,12 @@ async def world(make_user: UserFactory, anonymous: Api) -> World:
     owner = people["owner"]
     async with owner.client.app[DATABASE].write() as session:
         for who in ("owner", "admin"):
-            await create_user(session, f"guest_{who}", "password-guest")
-            await create_user(session, f"spare_{who}", "password-spare")
+            await create_user(
+                session, owner.client.app[PASSWORDS], f"guest_{who}", "password-guest"
+            )
+            await create_user(
+                session, owner.client.app[PASSWORDS], f"spare_{who}", "password-spare"
+            )
     _, board = await owner.post("/api/v1/boards", {"name": "Launch"})
     for name in ("bob", "dave", "spare_owner", "spare_admin"):
         status, body = await owner.post(f"/api/v1/boards/{board['id']}/members", {"username": name})

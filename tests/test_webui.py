@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from hub.api.context import SESSION_COOKIE
-from hub.api.schemas import MAX_ID
 from hub.appkeys import SETTINGS
+from hub.auth.requests import SESSION_COOKIE
+from hub.services.pagination import MAX_ID
 from tests.conftest import DEFAULT_PASSWORD, Api, UserFactory
 
 Client = TestClient[web.Request, web.Application]

@@ -10,11 +10,11 @@ from zoneinfo import available_timezones
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.api.accounts import MeOut, MePatch, NotificationPreferences, update_me
-from hub.appkeys import DATABASE
+from hub.appkeys import DATABASE, PASSWORDS
 from hub.auth.sessions import Viewer
 from hub.db.models import User
 from hub.errors import Forbidden, Invalid
+from hub.services.accounts import MeOut, MePatch, NotificationPreferences, update_me
 from webui.forms import list_field, readable, refuse, text_field
 from webui.rendering import Context, Form, form_action, page
 
@@ -109,7 +109,9 @@ async def settings_submit(request: web.Request, viewer: Viewer, form: Form) -> w
     values: dict[str, Any] = {name: text_field(form, name) for name in text_names + more_names}
     values["digest_channels"] = list_field(form, "digest_channels")
     try:
-        await update_me(request.app[DATABASE], viewer, profile_patch(values))
+        await update_me(
+            request.app[DATABASE], request.app[PASSWORDS], viewer, profile_patch(values)
+        )
     except ValidationError as error:
         context = {**await settings_context(request, viewer, values), "error_form": "profile"}
         await refuse(request, viewer, TEMPLATE, context, readable(error))
@@ -123,7 +125,7 @@ async def password_submit(request: web.Request, viewer: Viewer, form: Form) -> w
         if new != text_field(form, "password_confirm"):
             raise Invalid("the new passwords do not match", field="password_confirm")
         patch = MePatch(password=new, current_password=current)
-        await update_me(request.app[DATABASE], viewer, patch)
+        await update_me(request.app[DATABASE], request.app[PASSWORDS], viewer, patch)
     except (ValidationError, Invalid, Forbidden) as error:
         context = {**await settings_context(request, viewer), "error_form": "password"}
         problem = readable(error) if isinstance(error, ValidationError) else error

@@ -7,16 +7,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.api.accounts import UserCreate, create_account
-from hub.api.routing import invalid_from
-from hub.api.schemas import PageQuery
-from hub.appkeys import DATABASE, POSTING, SETTINGS
+from hub.appkeys import DATABASE, PASSWORDS, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, NotFound, invalid_from
 from hub.events import WEB_ORIGIN
+from hub.services.accounts import UserCreate, create_account
+from hub.services.commands import Id
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import PageRequest, page_request
 from hub.settings import Settings
@@ -46,10 +45,16 @@ def require_admin(viewer: Viewer) -> None:
         raise NotFound("no such page")
 
 
+class OlderPage(BaseModel):
+    """An admin listing's `?before=`: an id, checked as the API checks its cursors."""
+
+    before: Id | None = None
+
+
 def older_page(request: web.Request) -> PageRequest:
     """The page `?before=<id>` asks for (the newest without it), HUB_PAGE_SIZE_DEFAULT long."""
     try:
-        query = PageQuery.model_validate({"before": request.query.get("before")})
+        query = OlderPage.model_validate({"before": request.query.get("before")})
     except ValidationError as error:
         raise invalid_from(error) from None
     size = request.app[SETTINGS].page_size_default
@@ -140,7 +145,8 @@ async def create_user_submit(request: web.Request, viewer: Viewer, form: Form) -
         "is_admin": text_field(form, "is_admin") == "on",
     }
     try:
-        await create_account(request.app[DATABASE], UserCreate.model_validate(values))
+        new_user = UserCreate.model_validate(values)
+        await create_account(request.app[DATABASE], request.app[PASSWORDS], new_user)
     except (ValidationError, Conflict) as error:
         shown = {**values, "display_name": values["display_name"] or "", "password": ""}
         context = {**await section(request, viewer, queries.users), "values": shown}

@@ -11,9 +11,8 @@ from typing import NoReturn
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.api.routing import invalid_from
 from hub.auth.sessions import Viewer
-from hub.errors import HubError, Invalid
+from hub.errors import HubError, Invalid, invalid_from
 from webui.rendering import Context, Form, render
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.api.accounts import LoginIn, authenticate, set_session_cookie
-from hub.api.context import SESSION_COOKIE, check_same_origin
-from hub.appkeys import DATABASE
+from hub.appkeys import DATABASE, LOGIN_THROTTLE, PASSWORDS, SETTINGS
+from hub.auth.requests import (
+    SESSION_COOKIE,
+    check_same_origin,
+    client_address,
+    set_session_cookie,
+)
 from hub.auth.sessions import Viewer, close_session
 from hub.errors import RateLimited, Unauthenticated
+from hub.services.accounts import LoginIn, authenticate
 from webui.forms import text_field
 from webui.rendering import Form, form_action, render
 
@@ -36,7 +43,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     context = {"next": target, "username": username}
     try:
         credentials = LoginIn(username=username, password=password)
-        token, _user = await authenticate(request, credentials.username, credentials.password)
+        token, _user = await authenticate(
+            request.app[DATABASE],
+            request.app[PASSWORDS],
+            request.app[LOGIN_THROTTLE],
+            credentials,
+            address=client_address(request),
+            session_ttl=timedelta(hours=request.app[SETTINGS].session_ttl_hours),
+        )
     except (ValidationError, Unauthenticated):
         context["error"] = "Wrong username or password."
         return await render(request, None, "login.html", context, status=401)

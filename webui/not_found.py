@@ -7,9 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub.api.context import optional_viewer
-from hub.api.middleware import wants_json
-from hub.errors import HubError, NotFound
+from hub.auth.requests import optional_viewer
+from hub.errors import HubError, NotFound, wants_json
 from webui.rendering import Handler, render_error
 
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"

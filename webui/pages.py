@@ -10,13 +10,12 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from hub.api.boards import BoardIn
 from hub.appkeys import DATABASE, POSTING, SETTINGS, WRITER
 from hub.auth.sessions import Viewer
 from hub.db.models import RoomMember
 from hub.errors import Invalid
 from hub.events import WEB_ORIGIN
-from hub.services.boards import create_board, get_board, list_boards
+from hub.services.boards import BoardIn, create_board, get_board, list_boards
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.notifications import list_notifications, mark_all_read

@@ -12,12 +12,12 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from hub.api.context import SESSION_COOKIE, optional_viewer
-from hub.api.schemas import MAX_ID
 from hub.appkeys import DATABASE
+from hub.auth.requests import SESSION_COOKIE, optional_viewer
 from hub.auth.sessions import Viewer, viewer_for_token
 from hub.errors import HubError, NotFound, Unauthenticated
 from hub.services.notifications import unread_count
+from hub.services.pagination import MAX_ID
 from webui.security import CSRF_FIELD, check_form_csrf, page_csrf_token
 
 Context = Mapping[str, Any]

@@ -8,12 +8,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.api.rooms import RoomIn
 from hub.appkeys import DATABASE, WRITER
 from hub.auth.sessions import Viewer
 from hub.errors import Conflict, Invalid
 from hub.services.boards import get_board, list_board_members
-from hub.services.rooms import create_room
+from hub.services.rooms import RoomIn, create_room
 from webui.forms import list_field, readable, refuse, text_field
 from webui.pages import every_item
 from webui.rendering import Context, Form, form_action, page, page_id

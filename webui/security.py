@@ -7,8 +7,8 @@ import hmac
 
 from aiohttp import web
 
-from hub.api.context import SESSION_COOKIE, check_same_origin
 from hub.appkeys import SECRET_KEY
+from hub.auth.requests import SESSION_COOKIE, check_same_origin
 from hub.auth.sessions import csrf_token
 from hub.errors import Forbidden
 

@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel
 
-from hub.api.context import require_viewer
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
-from hub.api.schemas import MemberQuery, Page, PageQuery, Request, UsernameRef
+from hub.api.schemas import MemberQuery, Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
-from hub.db.models import BOARD_NAME_MAX, DESCRIPTION_MAX, STATUS_MAX
+from hub.auth.requests import require_viewer
 from hub.services import boards
 from hub.services.access import Role
+from hub.services.boards import BoardIn
+from hub.services.commands import Request, UsernameRef
 
 routes = ApiRoutes(tag="boards")
-
-COLUMNS_MAX = 20
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX)]
-BoardName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BOARD_NAME_MAX)
-]
-ColumnName = Annotated[str, StringConstraints(pattern=rf"^[a-z0-9_]{{1,{STATUS_MAX}}}$")]
-
-
-class BoardIn(Request):
-    name: BoardName
-    description: Description = ""
-    columns: Annotated[list[ColumnName], Field(min_length=1, max_length=COLUMNS_MAX)] = Field(
-        default_factory=lambda: list(boards.DEFAULT_COLUMNS)
-    )
-
-    @field_validator("columns")
-    @classmethod
-    def _distinct(cls, columns: list[str]) -> list[str]:
-        if len(set(columns)) != len(columns):
-            raise ValueError("column names must be distinct")
-        return columns
 
 
 class BoardOut(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
-from hub.errors import HubError
+from hub.errors import HubError, wants_json
 
 log = structlog.get_logger(__name__)
 
@@ -47,20 +47,6 @@ async def errors_as_json(
     except Exception:
         log.exception("unhandled error", method=request.method, path=request.path)
         return error_response(500, "internal", "internal error")
-
-
-_MACHINE_PATHS = ("/api/", "/ws/", "/static/")
-
-
-def wants_json(request: web.Request) -> bool:
-    """Whether an HTTP error is answered as the contract's JSON: the API, the WebSocket and
-    static files, and whoever asks for JSON; the dashboard's pages get HTML error pages."""
-    path = request.path
-    return (
-        path == "/ws"
-        or path.startswith(_MACHINE_PATHS)
-        or "application/json" in request.headers.get("Accept", "")
-    )
 
 
 def _kept_headers(exc: web.HTTPException) -> dict[str, str]:

@@ -8,11 +8,11 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
-from hub.api.context import require_viewer
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
 from hub.api.schemas import PageQuery, UserRef
 from hub.appkeys import DATABASE, WRITER
+from hub.auth.requests import require_viewer
 from hub.services import notifications
 
 routes = ApiRoutes(tag="notifications")

@@ -8,11 +8,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from hub.api.context import request_origin, require_viewer
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, Handler, path_id
-from hub.api.schemas import Page, PageQuery, Request, UserRef
+from hub.api.schemas import Page, PageQuery, UserRef
 from hub.appkeys import DATABASE, POSTING
+from hub.auth.requests import request_origin, require_viewer
+from hub.services.commands import Request
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.post_reads import history

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel
 
-from hub.api.boards import Description
-from hub.api.context import require_viewer
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
-from hub.api.schemas import MemberQuery, Page, PageQuery, Request, UsernameRef
+from hub.api.schemas import MemberQuery, Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
-from hub.db.models import ROOM_NAME_MAX
+from hub.auth.requests import require_viewer
 from hub.services import rooms
+from hub.services.commands import Request, UsernameRef
+from hub.services.rooms import RoomIn
 
 routes = ApiRoutes(tag="rooms")
-
-INITIAL_MEMBERS_MAX = 10_000  # a room of a whole organisation; the request size bounds it too
-RoomName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ROOM_NAME_MAX)
-]
-
-
-class RoomIn(Request):
-    name: RoomName
-    description: Description = ""
-    members: Annotated[list[UsernameRef], Field(max_length=INITIAL_MEMBERS_MAX)] = []
 
 
 class RoomOut(BaseModel):

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.api.context import require_viewer
-from hub.api.schemas import MAX_ID
 from hub.appkeys import SETTINGS
-from hub.errors import Invalid, NotFound, TooLarge
+from hub.auth.requests import require_viewer
+from hub.errors import Invalid, NotFound, TooLarge, invalid_from
+from hub.services.pagination import MAX_ID
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse | None]]
@@ -171,16 +171,6 @@ def _refuse_nul(data: dict[str, Any]) -> None:
                 pending += [(location, key), (f"{location}.{key}" if location else key, item)]
         elif isinstance(value, list):
             pending += [(f"{location}.{n}" if location else str(n), v) for n, v in enumerate(value)]
-
-
-def invalid_from(exc: ValidationError) -> Invalid:
-    """The first validation problem, with the offending field named."""
-    error = exc.errors()[0]
-    location = ".".join(str(part) for part in error["loc"])
-    message = error["msg"]
-    if error["type"] == "missing":
-        message = "this field is required"
-    return Invalid(f"{location}: {message}" if location else message, field=location or None)
 
 
 def path_id(request: web.Request, name: str = "id") -> int:

@@ -8,14 +8,15 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from hub.api.boards import Description
-from hub.api.context import require_viewer
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
-from hub.api.schemas import Page, PageQuery, Request, UsernameRef
+from hub.api.schemas import Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
+from hub.auth.requests import require_viewer
 from hub.db.models import STATUS_MAX, TASK_TITLE_MAX
 from hub.services import tasks
+from hub.services.boards import Description
+from hub.services.commands import Request, UsernameRef
 
 routes = ApiRoutes(tag="tasks")
 

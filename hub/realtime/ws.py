@@ -13,8 +13,8 @@ from typing import Any
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from hub.api.context import request_origin, request_token
 from hub.appkeys import CONNECTIONS, DATABASE, FANOUT, SETTINGS
+from hub.auth.requests import request_origin, request_token
 from hub.auth.sessions import Viewer, viewer_for_token
 from hub.errors import Forbidden, Unauthenticated
 from hub.events import user_stream

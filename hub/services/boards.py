@@ -1,22 +1,25 @@
-"""Boards and their members: create, list, look up, add people; the member search that
-@mention autocomplete uses for boards and rooms alike."""
+"""Boards and their members: create (`BoardIn` is the command the API and the dashboard
+validate), list, look up, add people; the member search that @mention autocomplete uses for
+boards and rooms alike."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, StringConstraints, field_validator
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actors import Actor
-from hub.db.models import Board, BoardMember, User
+from hub.db.models import BOARD_NAME_MAX, DESCRIPTION_MAX, STATUS_MAX, Board, BoardMember, User
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict, Invalid
 from hub.events import BoardId, BoardMemberAdded
 from hub.services.access import Role, board_role, require_board_owner, visible_board
 from hub.services.authors import Author
+from hub.services.commands import Request
 from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
@@ -96,6 +99,30 @@ async def list_boards(
 async def get_board(session: AsyncSession, actor: Actor, board_id: int) -> dict[str, Any]:
     view = await visible_board(session, actor, board_id)
     return board_json(view.board, view.role)
+
+
+COLUMNS_MAX = 20
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX)]
+BoardName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BOARD_NAME_MAX)
+]
+ColumnName = Annotated[str, StringConstraints(pattern=rf"^[a-z0-9_]{{1,{STATUS_MAX}}}$")]
+
+
+# POST /api/v1/boards and the dashboard's new-board form both validate with this.
+class BoardIn(Request):
+    name: BoardName
+    description: Description = ""
+    columns: Annotated[list[ColumnName], Field(min_length=1, max_length=COLUMNS_MAX)] = Field(
+        default_factory=lambda: list(DEFAULT_COLUMNS)
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _distinct(cls, columns: list[str]) -> list[str]:
+        if len(set(columns)) != len(columns):
+            raise ValueError("column names must be distinct")
+        return columns
 
 
 async def create_board(

@@ -23,6 +23,9 @@ class PageRequest:
 
 
 NEWEST = 2**62
+# The largest id a client may name (in paths, cursors): nothing is stored beyond it, and the
+# database driver would overflow on it.
+MAX_ID = 2**62
 
 
 def page_request(

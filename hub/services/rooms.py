@@ -1,22 +1,30 @@
 """Chat rooms of a board and their members. Board members create rooms (and join the rooms
-they create); only room members see a room; board owners add people to it."""
+they create; `RoomIn` is the command the API and the dashboard validate); only room members
+see a room; board owners add people to it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, StringConstraints
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actors import Actor
-from hub.db.models import ChatRoom, RoomMember, User
+from hub.db.models import ROOM_NAME_MAX, ChatRoom, RoomMember, User
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict
 from hub.events import BoardId, RoomCreated, RoomMemberAdded
 from hub.services.access import is_room_member, require_board_owner, visible_board, visible_room
 from hub.services.authors import Author
-from hub.services.boards import board_members_named, flush_or_conflict, name_starts_with
+from hub.services.boards import (
+    Description,
+    board_members_named,
+    flush_or_conflict,
+    name_starts_with,
+)
+from hub.services.commands import Request, UsernameRef
 from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
@@ -52,6 +60,19 @@ async def list_rooms(
 
 async def get_room(session: AsyncSession, actor: Actor, room_id: int) -> dict[str, Any]:
     return room_json(await visible_room(session, actor, room_id))
+
+
+INITIAL_MEMBERS_MAX = 10_000  # a room of a whole organisation; the request size bounds it too
+RoomName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ROOM_NAME_MAX)
+]
+
+
+# POST /api/v1/boards/{id}/rooms and the dashboard's new-room form both validate with this.
+class RoomIn(Request):
+    name: RoomName
+    description: Description = ""
+    members: Annotated[list[UsernameRef], Field(max_length=INITIAL_MEMBERS_MAX)] = []
 
 
 async def create_room(

@@ -1,20 +1,20 @@
-"""Accounts: creating users, finding them by name, and changing one's own profile."""
+"""Users: creating them, finding them by name (any spelling), counting them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.passwords import hash_password
+from hub.auth.passwords import Passwords
 from hub.db.models import User
 from hub.errors import Conflict, Invalid
 
 
 async def create_user(
     session: AsyncSession,
+    passwords: Passwords,
     username: str,
     password: str,
     *,
@@ -22,8 +22,8 @@ async def create_user(
     is_admin: bool = False,
 ) -> User:
     """A new user, for tools and tests: the hash is computed inside the caller's transaction.
-    Request handlers hash first and call `add_user`, so no write lock waits on argon2."""
-    password_hash = await hash_password(password)
+    The account use-cases hash first and call `add_user`, so no write lock waits on argon2."""
+    password_hash = await passwords.hash(password)
     return await add_user(
         session, username, password_hash, display_name=display_name, is_admin=is_admin
     )
@@ -79,7 +79,3 @@ async def users_by_names(
 
 async def count_users(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(User)) or 0)
-
-
-def merged_preferences(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    return {**current, **changes}

@@ -1,4 +1,6 @@
-"""Who is asking: a Bearer token or the session cookie, checked once per request.
+"""HTTP requests as the API, the dashboard and the WebSocket upgrade all read them: who is
+asking (a Bearer token or the session cookie, checked once per request), the session cookie a
+login sets, where a request's changes come from, and the client's address.
 
 Cookie-authenticated requests that change state must come from an allowed Origin (when the
 browser sends one) and carry the page's CSRF token; bearer clients are not exposed to CSRF.
@@ -29,6 +31,20 @@ def request_token(request: web.Request) -> tuple[str | None, bool]:
         return credentials.strip(), False
     cookie = request.cookies.get(SESSION_COOKIE)
     return (cookie, True) if cookie else (None, False)
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """The browser's session cookie: HttpOnly, SameSite=Lax, Secure behind https."""
+    settings = request.app[SETTINGS]
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+        secure=settings.public_url.startswith("https://"),
+        max_age=settings.session_ttl_hours * 3600,
+    )
 
 
 async def optional_viewer(request: web.Request) -> Viewer | None:
