@@ -19,6 +19,8 @@ from hub.db.engine import create_engine
 from hub.db.models import Base
 from hub.services.users import create_user
 from hub.settings import Settings
+from tests.isolation import drop_everything
+from tests.served import free_port
 
 TEST_DATABASE_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 DEFAULT_PASSWORD = "correct horse battery"
@@ -141,6 +143,19 @@ def make_user(client: TestClient[web.Request, web.Application]) -> UserFactory:
 @pytest.fixture
 async def admin(make_user: UserFactory) -> Api:
     return await make_user("root", admin=True)
+
+
+@pytest.fixture(params=BACKENDS)
+async def environment(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, str]]:
+    """The developer's environment without any HUB_ variable, plus a free HUB_PORT."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    environment["HUB_PORT"] = str(free_port())
+    if request.param == "postgresql":
+        environment["HUB_DATABASE_URL"] = TEST_DATABASE_URL
+        await drop_everything(TEST_DATABASE_URL)
+    yield environment
+    if request.param == "postgresql":
+        await drop_everything(TEST_DATABASE_URL)
 
 
 __all__ = ["Api", "AsyncIterator", "UserFactory"]
