@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import time
 from typing import Any
 
@@ -34,6 +35,14 @@ from hub.services.threads import Thread
 
 log = structlog.get_logger(__name__)
 
+# Longest client_id or stream of a refused frame that its error frame repeats: enough for
+# every valid one, and a 1 MiB junk string is not sent back.
+_ECHO_MAX_CHARS = 64
+
+
+def _echo(value: object) -> str | None:
+    return value if isinstance(value, str) and len(value) <= _ECHO_MAX_CHARS else None
+
 
 class FrameHandler:
     def __init__(self, app: web.Application, connection: Connection, origin: Origin) -> None:
@@ -55,16 +64,17 @@ class FrameHandler:
             return self.refuse("frames must be JSON")
         if not isinstance(data, dict):
             return self.refuse("a frame must be a JSON object")
-        client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
-        stream = data.get("stream") if isinstance(data.get("stream"), str) else None
-        if data.get("type") not in KNOWN_TYPES:
-            return self.refuse(f"unknown frame type {data.get('type')!r}", client_id=client_id)
+        client_id, stream = _echo(data.get("client_id")), _echo(data.get("stream"))
+        kind = data.get("type")
+        if not isinstance(kind, str) or kind not in KNOWN_TYPES:
+            return self.refuse(f"unknown frame type {reprlib.repr(kind)}", client_id=client_id)
         try:
             frame = CLIENT_FRAME.validate_python(data)
         except ValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(part) for part in error["loc"][1:])
-            return self.refuse(f"{field}: {error['msg']}", client_id=client_id, stream=stream)
+            problem = error["msg"].removeprefix("Value error, ")
+            return self.refuse(f"{field}: {problem}", client_id=client_id, stream=stream)
         try:
             await self._dispatch(frame)
         except HubError as exc:
