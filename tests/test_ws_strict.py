@@ -3,12 +3,14 @@ frame, never a 1011 close, and the socket goes on working."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
 
 import orjson
 import pytest
+from aiohttp import WSCloseCode, WSMsgType
 
 from tests.conftest import Api, UserFactory
 from tests.realtime import Socket, connect, make_team
@@ -140,6 +142,21 @@ async def test_a_read_marker_beyond_the_room_is_refused(pair: tuple[Api, Api]) -
     await a.send(type="read", stream=stream, seq=ack["seq"])
     assert [f for f in await a.quiet() if f["type"] == "error"] == []
     await a.close()
+
+
+@pytest.mark.settings(ws_max_invalid_frames=5)
+async def test_too_many_invalid_frames_close_with_1008(make_user: UserFactory) -> None:
+    a = await connect(await make_user("alice"))
+    for _ in range(5):
+        await a.ws.send_str("not json")
+    codes = []
+    async with asyncio.timeout(5):
+        while (message := await a.ws.receive()).type == WSMsgType.TEXT:
+            codes.append(message.json()["code"])
+    assert codes == ["invalid"] * 5
+    assert message.type == WSMsgType.CLOSE
+    assert a.ws.close_code == WSCloseCode.POLICY_VIOLATION
+    assert message.extra == "too many invalid frames"
 
 
 async def test_valid_frames_between_invalid_ones_reset_the_count(

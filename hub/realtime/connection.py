@@ -42,7 +42,16 @@ def text_frame(payload: bytes) -> bytes:
 
 
 class Connection:
-    __slots__ = ("_closing", "_max_buffer", "_quiet_ticks", "_transport", "streams", "viewer", "ws")
+    __slots__ = (
+        "_closer",
+        "_closing",
+        "_max_buffer",
+        "_quiet_ticks",
+        "_transport",
+        "streams",
+        "viewer",
+        "ws",
+    )
 
     def __init__(
         self,
@@ -58,6 +67,7 @@ class Connection:
         self._transport = transport
         self._max_buffer = max_buffer_bytes
         self._closing = False
+        self._closer: asyncio.Task[None] | None = None
         self._quiet_ticks = 0
 
     def joined(self, stream: str) -> None:
@@ -127,7 +137,14 @@ class Connection:
         if self._closing:
             return
         self._closing = True
-        asyncio.get_running_loop().create_task(self._close_socket(code, message))
+        self._closer = asyncio.get_running_loop().create_task(self._close_socket(code, message))
+
+    async def closed(self) -> None:
+        """Wait for the close `close` began, if any. The socket's reader awaits it before
+        aiohttp closes the socket itself: that close, with 1000 and no reason, would otherwise
+        win the race with the one begun here, whose close frame would never be sent."""
+        if self._closer is not None:
+            await self._closer
 
     async def _close_socket(self, code: int, message: str) -> None:
         try:

@@ -122,5 +122,6 @@ class ClientSocket(web.WebSocketResponse):
             await handler.disconnected()
             connection.finish()
             open_connections.discard(connection)
+            await connection.closed()
             log.info("ws disconnected", user=viewer.username, code=self.close_code)
             await super().write_eof()
