@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     ws_send_buffer_bytes: int = Field(1_048_576, ge=65_536)
     ws_max_frame_bytes: int = Field(1_048_576, ge=4096)
     ws_max_invalid_frames: int = Field(20, ge=1)
+    # Issue 12: what one socket may send.
+    ws_frames_per_second: float = Field(50.0, gt=0)
+    ws_frame_burst: int = Field(200, ge=1)
     replay_max_events: int = Field(2000, ge=1)
     typing_interval_s: float = Field(2.0, ge=0)
     presence_interval_s: float = Field(0.5, gt=0)
