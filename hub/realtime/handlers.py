@@ -11,10 +11,10 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, SETTINGS
+from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, REVOKER, SETTINGS
 from hub.broker import BrokerMessage
 from hub.errors import HubError, Invalid, NotFound
-from hub.events import Origin
+from hub.events import Origin, user_stream
 from hub.frames import PONG, ack_frame, error_frame, typing_frame
 from hub.realtime.authorize import authorize_stream
 from hub.realtime.client_frames import (
@@ -90,6 +90,8 @@ class FrameHandler:
             case Subscribe(stream=stream, since=since):
                 await self._subscribe(stream, since)
             case Unsubscribe(stream=stream):
+                if stream == user_stream(self._connection.viewer.id):  # it carries revocations
+                    raise Invalid("a socket stays subscribed to its user's stream")
                 self._app[FANOUT].leave(self._connection, stream)
                 self._app[PRESENCE].changed(stream)
             case MessageSend() | CommentSend():
@@ -101,9 +103,13 @@ class FrameHandler:
 
     async def _subscribe(self, stream: str, since: int | None) -> None:
         viewer = self._connection.viewer
+        asked_at = time.monotonic()
         async with self._app[DATABASE].read() as session:
             await authorize_stream(session, viewer, stream)
         await self._app[FANOUT].join(self._connection, stream, since)
+        revoker = self._app[REVOKER]
+        if revoker.revoked_since(viewer.id, stream, asked_at):  # while this subscribe ran
+            revoker.take_off(self._connection, stream)
         self._app[PRESENCE].changed(stream)
 
     async def _send(self, frame: MessageSend | CommentSend) -> None:
