@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,10 +93,7 @@ def on(client: Client, api: Api) -> Api:
 async def closed_by_hub(socket: Socket, within_s: float = 5.0) -> tuple[int | None, float]:
     """The close code the hub ended `socket` with, and how long that took."""
     started = time.monotonic()
-    async with asyncio.timeout(within_s):
-        while (message := await socket.ws.receive()).type == WSMsgType.TEXT:
-            pass
-    assert message.type == WSMsgType.CLOSE, message
+    await socket.until_closed(within_s)
     return socket.ws.close_code, time.monotonic() - started
 
 
