@@ -20,6 +20,7 @@ from hub.appkeys import (
     PASSWORDS,
     POSTING,
     PRESENCE,
+    REVOKER,
     SECRET_KEY,
     SEND_THROTTLE,
     SETTINGS,
@@ -31,9 +32,11 @@ from hub.broker import InProcessBroker
 from hub.db.engine import Database, create_engine
 from hub.metrics import Metrics, metrics_middleware
 from hub.ratelimit import SendThrottle
-from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
+from hub.realtime.open_connections import OpenConnections
 from hub.realtime.presence import PresenceAnnouncer
+from hub.realtime.revoker import Revoker
+from hub.realtime.session_check import SessionCheck
 from hub.realtime.ws import websocket
 from hub.services.posting import Posting
 from hub.services.writer import Writer
@@ -67,7 +70,6 @@ def create_app(settings: Settings) -> web.Application:
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_realtime)
-    app[CONNECTIONS] = OpenConnections(heartbeat_s=settings.ws_heartbeat_s)
     app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
     app.router.add_get("/ws", websocket)
@@ -88,23 +90,29 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _realtime(app: web.Application) -> AsyncIterator[None]:
-    """The broker between processes, this process's fan-out, the commit-then-publish writer and
-    the one way posts come in through it."""
-    if app[SETTINGS].redis_url:
+    """The broker between processes, this process's fan-out and sockets, the commit-then-publish
+    writer and the one way posts come in through it."""
+    settings = app[SETTINGS]
+    if settings.redis_url:
         log.warning(
             "HUB_REDIS_URL is set, but the Redis broker is not built yet: events reach the "
             "sockets of this process only, so run one process"
         )
     broker = InProcessBroker()
     app[BROKER] = broker
-    app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=app[SETTINGS].replay_max_events)
-    app[WRITER] = Writer(app[DATABASE], broker, batch_max=app[SETTINGS].write_batch_max)
-    app[POSTING] = Posting(
-        app[WRITER], app[SEND_THROTTLE], max_bytes=app[SETTINGS].max_message_bytes
-    )
+    app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=settings.replay_max_events)
+    app[WRITER] = Writer(app[DATABASE], broker, batch_max=settings.write_batch_max)
+    app[POSTING] = Posting(app[WRITER], app[SEND_THROTTLE], max_bytes=settings.max_message_bytes)
     app[PRESENCE] = PresenceAnnouncer(
-        broker, app[FANOUT].online, interval_s=app[SETTINGS].presence_interval_s
+        broker, app[FANOUT].online, interval_s=settings.presence_interval_s
     )
+    app[REVOKER] = Revoker(app[FANOUT], app[PRESENCE])
+    broker.start(app[REVOKER].deliver)
+    tick_s = settings.ws_heartbeat_s / 2
+    sessions = SessionCheck(
+        app[DATABASE], every_ticks=max(1, round(settings.ws_session_check_s / tick_s))
+    )
+    app[CONNECTIONS] = OpenConnections(heartbeat_s=settings.ws_heartbeat_s, sessions=sessions)
     yield
     await app[WRITER].close()
     app[PRESENCE].close()

@@ -10,9 +10,10 @@ from hub.broker import Broker
 from hub.db.engine import Database
 from hub.metrics import Metrics
 from hub.ratelimit import SendThrottle
-from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
+from hub.realtime.open_connections import OpenConnections
 from hub.realtime.presence import PresenceAnnouncer
+from hub.realtime.revoker import Revoker
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings
@@ -30,3 +31,4 @@ CONNECTIONS = web.AppKey("connections", OpenConnections)
 WRITER = web.AppKey("writer", Writer)
 POSTING = web.AppKey("posting", Posting)
 PRESENCE = web.AppKey("presence", PresenceAnnouncer)
+REVOKER = web.AppKey("revoker", Revoker)

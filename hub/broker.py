@@ -15,7 +15,8 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class BrokerMessage:
-    """A frame for one stream; `seq` is None for ephemeral frames (typing, presence)."""
+    """A frame for one stream; `seq` is None for ephemeral frames (typing, presence, and the
+    revocations of hub.revocation, which travel on users' own streams)."""
 
     stream: str
     seq: int | None

@@ -40,6 +40,12 @@ def subscribed_frame(stream: str, seq: int) -> bytes:
     return orjson.dumps({"type": "subscribed", "stream": stream, "seq": seq})
 
 
+def unsubscribed_frame(stream: str) -> bytes:
+    """The hub took the socket off `stream` (its user may no longer read it): no more events
+    of it come, and a client should not subscribe to it again."""
+    return orjson.dumps({"type": "unsubscribed", "stream": stream})
+
+
 def reset_frame(stream: str) -> bytes:
     return orjson.dumps({"type": "reset", "stream": stream})
 

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     ws_send_buffer_bytes: int = Field(1_048_576, ge=65_536)
     ws_max_frame_bytes: int = Field(1_048_576, ge=4096)
     ws_max_invalid_frames: int = Field(20, ge=1)
+    # Issue 12: what one socket may send, and how often its login session is re-checked.
+    ws_frames_per_second: float = Field(50.0, gt=0)
+    ws_frame_burst: int = Field(200, ge=1)
+    ws_session_check_s: float = Field(60.0, gt=0)
     replay_max_events: int = Field(2000, ge=1)
     typing_interval_s: float = Field(2.0, ge=0)
     presence_interval_s: float = Field(0.5, gt=0)

@@ -73,6 +73,19 @@ class Socket:
         await self.send(type="message.send", room=room, body=body, client_id=client_id)
         return await self.receive_until("ack", client_id=client_id)
 
+    async def until_closed(
+        self, timeout: float = RECEIVE_TIMEOUT_S
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The frames that come until the hub closes the socket, and its close reason (the
+        close code is then `ws.close_code`)."""
+        frames: list[dict[str, Any]] = []
+        async with asyncio.timeout(timeout):
+            while (message := await self.ws.receive()).type in (WSMsgType.TEXT, WSMsgType.PONG):
+                if message.type == WSMsgType.TEXT:
+                    frames.append(message.json())
+        assert message.type == WSMsgType.CLOSE, f"expected a close, got {message}"
+        return frames, message.extra
+
     async def close(self) -> None:
         await self.ws.close()
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import DATABASE, LOGIN_THROTTLE, PASSWORDS, SETTINGS
+from hub.appkeys import BROKER, DATABASE, LOGIN_THROTTLE, PASSWORDS, SETTINGS
 from hub.auth.requests import (
     SESSION_COOKIE,
     check_same_origin,
@@ -16,6 +16,7 @@ from hub.auth.requests import (
 )
 from hub.auth.sessions import Viewer, close_session
 from hub.errors import RateLimited, Unauthenticated
+from hub.revocation import announce_session_ended
 from hub.services.accounts import LoginIn, authenticate
 from webui.forms import text_field
 from webui.rendering import Form, form_action, render
@@ -68,6 +69,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 async def logout_submit(request: web.Request, viewer: Viewer, _form: Form) -> web.HTTPSeeOther:
     async with request.app[DATABASE].write() as session:
         await close_session(session, viewer.session_id)
+    await announce_session_ended(request.app[BROKER], viewer.id, viewer.session_id)
     redirect = web.HTTPSeeOther("/login")
     redirect.del_cookie(SESSION_COOKIE, path="/")
     return redirect

@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from hub.api.routing import ApiRoutes
-from hub.appkeys import DATABASE, LOGIN_THROTTLE, PASSWORDS, SECRET_KEY, SETTINGS
+from hub.appkeys import BROKER, DATABASE, LOGIN_THROTTLE, PASSWORDS, SECRET_KEY, SETTINGS
 from hub.auth.requests import (
     SESSION_COOKIE,
     client_address,
@@ -19,6 +19,7 @@ from hub.auth.requests import (
 )
 from hub.auth.sessions import close_session, csrf_token
 from hub.db.models import User
+from hub.revocation import announce_session_ended
 from hub.services.accounts import (
     LoginIn,
     MeOut,
@@ -67,6 +68,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     viewer = await require_viewer(request)
     async with request.app[DATABASE].write() as session:
         await close_session(session, viewer.session_id)
+    await announce_session_ended(request.app[BROKER], viewer.id, viewer.session_id)
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

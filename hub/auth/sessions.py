@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,13 +16,17 @@ from hub.actors import Actor
 from hub.db.models import AuthSession, User
 from hub.db.types import utcnow
 
+NEVER = datetime.max.replace(tzinfo=UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class Viewer(Actor):
     """The authenticated user of one request or socket: an actor with the login session it
-    acts through (services see only the actor)."""
+    acts through (services see only the actor), and when that session expires (an open
+    socket is closed then)."""
 
     session_id: int
+    session_expires_at: datetime = NEVER
 
 
 def token_hash(token: str) -> str:
@@ -59,7 +64,22 @@ async def viewer_for_token(session: AsyncSession, token: str) -> Viewer | None:
         display_name=user.display_name,
         is_admin=user.is_admin,
         session_id=auth_session.id,
+        session_expires_at=auth_session.expires_at,
     )
+
+
+async def open_session_ids(session: AsyncSession, session_ids: Collection[int]) -> set[int]:
+    """Those of `session_ids` that are still open: not closed, not expired, of an active user."""
+    found = await session.scalars(
+        select(AuthSession.id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(
+            AuthSession.id.in_(session_ids),
+            AuthSession.expires_at > utcnow(),
+            User.is_active,
+        )
+    )
+    return set(found)
 
 
 async def close_session(session: AsyncSession, session_id: int) -> None:

@@ -5,15 +5,17 @@ transport: no queue, task or object per delivery. The transport's buffer is the 
 backlog; a client whose unread backlog passes `max_buffer_bytes` is disconnected (close code
 4008) and resumes with `since`, so nothing is dropped silently and nobody waits for it.
 
-The heartbeat is one timer for every socket of the process (`OpenConnections`), not one per
-socket: a socket that has sent nothing for `heartbeat_s` is pinged, and one that then sends
-nothing, not even the pong, for another `heartbeat_s / 2` is dropped.
+Each heartbeat tick (one timer for every socket: hub.realtime.open_connections) pings a
+socket that has sent nothing for `heartbeat_s`, drops one that then sends nothing, not even
+the pong, for another `heartbeat_s / 2`, and closes one whose login session has expired
+(close code 4001: log in again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import struct
+from datetime import datetime
 
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -23,6 +25,10 @@ from hub.auth.sessions import Viewer
 log = structlog.get_logger(__name__)
 
 SLOW_CONSUMER_CLOSE = 4008
+# The socket's login session ended (logout, expiry, a deactivated user): a client should not
+# reconnect with the same credentials but log in again.
+SESSION_ENDED_CLOSE = 4001
+SESSION_ENDED_REASON = "the login session has ended: log in again"
 _CLOSE_TIMEOUT_S = 2.0
 _TEXT_FINAL = 0x81  # FIN + opcode 1 (text)
 _PING = b"\x89\x00"  # FIN + opcode 9 (ping), no payload, unmasked
@@ -42,7 +48,16 @@ def text_frame(payload: bytes) -> bytes:
 
 
 class Connection:
-    __slots__ = ("_closing", "_max_buffer", "_quiet_ticks", "_transport", "streams", "viewer", "ws")
+    __slots__ = (
+        "_closer",
+        "_closing",
+        "_max_buffer",
+        "_quiet_ticks",
+        "_transport",
+        "streams",
+        "viewer",
+        "ws",
+    )
 
     def __init__(
         self,
@@ -58,6 +73,7 @@ class Connection:
         self._transport = transport
         self._max_buffer = max_buffer_bytes
         self._closing = False
+        self._closer: asyncio.Task[None] | None = None
         self._quiet_ticks = 0
 
     def joined(self, stream: str) -> None:
@@ -109,10 +125,14 @@ class Connection:
         """The client sent a frame (a pong included): it is alive."""
         self._quiet_ticks = 0
 
-    def tick(self) -> None:
-        """One heartbeat tick (every heartbeat_s / 2): ping a client that has been silent for
-        more than heartbeat_s; drop it if it is still silent at the next tick."""
+    def tick(self, now: datetime) -> None:
+        """One heartbeat tick (every heartbeat_s / 2): close the socket if its session has
+        expired by `now`; ping a client that has been silent for more than heartbeat_s, and
+        drop it if it is still silent at the next tick."""
         if self._closing:
+            return
+        if self.viewer.session_expires_at <= now:
+            self.close(SESSION_ENDED_CLOSE, SESSION_ENDED_REASON)
             return
         self._quiet_ticks += 1
         if self._quiet_ticks == _PING_AFTER_TICKS:
@@ -127,7 +147,14 @@ class Connection:
         if self._closing:
             return
         self._closing = True
-        asyncio.get_running_loop().create_task(self._close_socket(code, message))
+        self._closer = asyncio.get_running_loop().create_task(self._close_socket(code, message))
+
+    async def closed(self) -> None:
+        """Wait for the close `close` began, if any. The socket's reader awaits it before
+        aiohttp closes the socket itself: that close, with 1000 and no reason, would otherwise
+        win the race with the one begun here, whose close frame would never be sent."""
+        if self._closer is not None:
+            await self._closer
 
     async def _close_socket(self, code: int, message: str) -> None:
         try:
@@ -145,35 +172,3 @@ class Connection:
     def finish(self) -> None:
         """The socket is done: send nothing more."""
         self._closing = True
-
-
-class OpenConnections:
-    """Every open socket of this process: without closing them at shutdown the server would
-    wait for each client to leave on its own. Also their heartbeat: one timer for them all
-    (a timer per socket, as aiohttp's own heartbeat keeps, costs each idle socket 1.5 KiB)."""
-
-    def __init__(self, *, heartbeat_s: float) -> None:
-        self._open: set[Connection] = set()
-        self._tick_s = heartbeat_s / 2
-        self._ticker: asyncio.TimerHandle | None = None
-
-    def add(self, connection: Connection) -> None:
-        self._open.add(connection)
-        if self._ticker is None:
-            self._ticker = asyncio.get_running_loop().call_later(self._tick_s, self._tick)
-
-    def discard(self, connection: Connection) -> None:
-        self._open.discard(connection)
-
-    def _tick(self) -> None:
-        for connection in list(self._open):
-            connection.tick()
-        self._ticker = None
-        if self._open:
-            self._ticker = asyncio.get_running_loop().call_later(self._tick_s, self._tick)
-
-    async def shut_down(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
-        await asyncio.gather(*(connection.shut_down() for connection in list(self._open)))

@@ -72,10 +72,10 @@ class Fanout:
         self._database = database
         self._replay_limit = replay_limit
         self._channels: dict[str, Channel] = {}
-        broker.start(self.deliver)
 
     def deliver(self, message: BrokerMessage) -> None:
-        """Take one broker message (called on the event loop, never awaits)."""
+        """Take one broker message (called on the event loop, never awaits): the broker's
+        deliver, through hub.realtime.revoker, which keeps revocations for itself."""
         channel = self._channels.get(message.stream)
         if channel is None:
             return
@@ -94,6 +94,11 @@ class Fanout:
             return []
         return sorted({connection.viewer.username for connection in channel.live})
 
+    def subscribers(self, stream: str) -> list[Connection]:
+        """The sockets on `stream` in this process, live or still being replayed to."""
+        channel = self._channels.get(stream)
+        return [] if channel is None else [*channel.live, *channel.replaying]
+
     async def join(self, connection: Connection, stream: str, since: int | None) -> None:
         """Subscribe `connection`: replay after `since`, then `subscribed`, then live events."""
         channel = await self._open(stream)
@@ -107,8 +112,8 @@ class Fanout:
             try:
                 reached = await self._replay(connection, stream, since, channel.head)
             finally:
-                channel.replaying.pop(connection, None)
-            if connection.closing:
+                still_joining = channel.replaying.pop(connection, None) is held
+            if connection.closing or not still_joining:  # closed, or revoked meanwhile
                 return
             if reached is None:
                 connection.send(reset_frame(stream))
@@ -119,15 +124,18 @@ class Fanout:
             if channel.empty:
                 self._close(channel)
 
-    def leave(self, connection: Connection, stream: str, *, close_empty: bool = True) -> None:
+    def leave(self, connection: Connection, stream: str, *, close_empty: bool = True) -> bool:
+        """Take `connection` off `stream`; whether it was on it (or joining it)."""
         channel = self._channels.get(stream)
         if channel is None:
-            return
+            return False
+        was_live = connection in channel.live
         channel.live.pop(connection, None)
-        channel.replaying.pop(connection, None)
+        was_replaying = channel.replaying.pop(connection, None) is not None
         connection.left(stream)
         if close_empty and channel.empty and channel.ready:
             self._close(channel)
+        return was_live or was_replaying
 
     def leave_all(self, connection: Connection) -> None:
         for stream in connection.streams:
@@ -231,8 +239,10 @@ class Fanout:
                     self._advance(channel, event.seq, event_frame(event))
 
     def _close(self, channel: Channel) -> None:
-        if self._channels.get(channel.stream) is channel:
-            del self._channels[channel.stream]
+        if self._channels.get(channel.stream) is not channel:
+            return  # closed already (a revocation can empty a channel while it replays), and
+            # unsubscribing again could end the subscription of a newer channel of the stream
+        del self._channels[channel.stream]
         if channel.gap_filler is not None:
             channel.gap_filler.cancel()
         for connection in list(channel.live):

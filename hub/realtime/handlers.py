@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import time
 from typing import Any
 
@@ -10,10 +11,10 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, SETTINGS
+from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, REVOKER, SETTINGS
 from hub.broker import BrokerMessage
 from hub.errors import HubError, Invalid, NotFound
-from hub.events import Origin
+from hub.events import Origin, user_stream
 from hub.frames import PONG, ack_frame, error_frame, typing_frame
 from hub.realtime.authorize import authorize_stream
 from hub.realtime.client_frames import (
@@ -33,6 +34,14 @@ from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
 from hub.services.threads import Thread
 
 log = structlog.get_logger(__name__)
+
+# Longest client_id or stream of a refused frame that its error frame repeats: enough for
+# every valid one, and a 1 MiB junk string is not sent back.
+_ECHO_MAX_CHARS = 64
+
+
+def _echo(value: object) -> str | None:
+    return value if isinstance(value, str) and len(value) <= _ECHO_MAX_CHARS else None
 
 
 class FrameHandler:
@@ -55,16 +64,17 @@ class FrameHandler:
             return self.refuse("frames must be JSON")
         if not isinstance(data, dict):
             return self.refuse("a frame must be a JSON object")
-        client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
-        stream = data.get("stream") if isinstance(data.get("stream"), str) else None
-        if data.get("type") not in KNOWN_TYPES:
-            return self.refuse(f"unknown frame type {data.get('type')!r}", client_id=client_id)
+        client_id, stream = _echo(data.get("client_id")), _echo(data.get("stream"))
+        kind = data.get("type")
+        if not isinstance(kind, str) or kind not in KNOWN_TYPES:
+            return self.refuse(f"unknown frame type {reprlib.repr(kind)}", client_id=client_id)
         try:
             frame = CLIENT_FRAME.validate_python(data)
         except ValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(part) for part in error["loc"][1:])
-            return self.refuse(f"{field}: {error['msg']}", client_id=client_id, stream=stream)
+            problem = error["msg"].removeprefix("Value error, ")
+            return self.refuse(f"{field}: {problem}", client_id=client_id, stream=stream)
         try:
             await self._dispatch(frame)
         except HubError as exc:
@@ -80,6 +90,8 @@ class FrameHandler:
             case Subscribe(stream=stream, since=since):
                 await self._subscribe(stream, since)
             case Unsubscribe(stream=stream):
+                if stream == user_stream(self._connection.viewer.id):  # it carries revocations
+                    raise Invalid("a socket stays subscribed to its user's stream")
                 self._app[FANOUT].leave(self._connection, stream)
                 self._app[PRESENCE].changed(stream)
             case MessageSend() | CommentSend():
@@ -91,9 +103,13 @@ class FrameHandler:
 
     async def _subscribe(self, stream: str, since: int | None) -> None:
         viewer = self._connection.viewer
+        asked_at = time.monotonic()
         async with self._app[DATABASE].read() as session:
             await authorize_stream(session, viewer, stream)
         await self._app[FANOUT].join(self._connection, stream, since)
+        revoker = self._app[REVOKER]
+        if revoker.revoked_since(viewer.id, stream, asked_at):  # while this subscribe ran
+            revoker.take_off(self._connection, stream)
         self._app[PRESENCE].changed(stream)
 
     async def _send(self, frame: MessageSend | CommentSend) -> None:

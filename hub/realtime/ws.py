@@ -2,12 +2,14 @@
 
 Refusals happen before any upgrade (403 foreign Origin, 401 no valid credentials). Frames a
 client gets wrong are answered with error frames and the socket stays open, until too many
-bad frames in a row close it (1008).
+bad frames in a row close it (1008). A socket that sends more frames than its budget allows
+(hub.realtime.budget), valid or not, is told so (`rate_limited`) and closed (1008).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 import structlog
@@ -18,12 +20,17 @@ from hub.auth.requests import request_origin, request_token
 from hub.auth.sessions import Viewer, viewer_for_token
 from hub.errors import Forbidden, Unauthenticated
 from hub.events import user_stream
+from hub.frames import error_frame
+from hub.realtime.budget import FrameBudget
 from hub.realtime.connection import Connection
 from hub.realtime.handlers import FrameHandler
 
 log = structlog.get_logger(__name__)
 
 _CLOSED = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
+_OVER_BUDGET = error_frame(
+    "rate_limited", "more frames than HUB_WS_FRAMES_PER_SECOND allows: the socket is closed"
+)
 
 
 async def authenticate_upgrade(request: web.Request) -> Viewer:
@@ -92,12 +99,22 @@ class ClientSocket(web.WebSocketResponse):
         handler = FrameHandler(app, connection, request_origin(request))
         open_connections = app[CONNECTIONS]
         open_connections.add(connection)
+        budget = FrameBudget(
+            settings.ws_frames_per_second, settings.ws_frame_burst, time.monotonic()
+        )
         try:
             await app[FANOUT].join(connection, user_stream(viewer.id), None)
             invalid_in_a_row = 0
             while not connection.closing:
                 message = await self.receive()
+                if message.type in _CLOSED:
+                    break
                 connection.heard()
+                if not budget.spend(time.monotonic()):
+                    log.warning("ws frame budget exceeded", user=viewer.username)
+                    connection.send(_OVER_BUDGET)
+                    connection.close(WSCloseCode.POLICY_VIOLATION, "too many frames")
+                    break
                 if message.type == WSMsgType.TEXT:
                     valid = await handler.handle(message.data)
                 elif message.type == WSMsgType.BINARY:
@@ -106,8 +123,6 @@ class ClientSocket(web.WebSocketResponse):
                     with contextlib.suppress(ConnectionError):  # or the client has just left
                         await self.pong(message.data)
                     continue
-                elif message.type in _CLOSED:
-                    break
                 else:
                     continue
                 invalid_in_a_row = 0 if valid else invalid_in_a_row + 1
@@ -122,5 +137,6 @@ class ClientSocket(web.WebSocketResponse):
             await handler.disconnected()
             connection.finish()
             open_connections.discard(connection)
+            await connection.closed()
             log.info("ws disconnected", user=viewer.username, code=self.close_code)
             await super().write_eof()

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actors import Actor
+from hub.db.event_log import last_seq
 from hub.db.models import ChatMessage, RoomMember
-from hub.errors import NotFound
+from hub.errors import Invalid, NotFound
 from hub.events import MessageCreated, MessageDeleted, MessageUpdated, RoomId, room_stream
 from hub.services.access import Standing, room_standing
 from hub.services.message_bulk import RoomMessageBulk
@@ -48,10 +49,17 @@ ROOM_MESSAGES: Thread[ChatMessage] = Thread(
 
 
 async def mark_read_up_to(session: AsyncSession, actor: Actor, room_id: int, seq: int) -> None:
-    """Move the actor's read marker in a room forward (never back)."""
+    """Move the actor's read marker in a room forward (never back).
+
+    A seq beyond the room's last event is refused, not clamped: a client only learns a seq
+    from an event, and every event is stored before it is sent, so a larger one is a client's
+    bug, which an error shows and clamping would hide (and a marker ahead of the room would
+    mark its next messages read before they were written)."""
     member = await session.scalar(
         select(RoomMember).where(RoomMember.room_id == room_id, RoomMember.user_id == actor.id)
     )
     if member is None:
         raise NotFound("no such room")
+    if seq > await last_seq(session, room_stream(room_id)):
+        raise Invalid("seq: beyond the room's last event", field="seq")
     member.last_read_seq = max(member.last_read_seq, seq)

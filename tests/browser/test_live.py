@@ -9,8 +9,9 @@ import re
 
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
+from hub.auth.requests import SESSION_COOKIE
 from tests.browser.conftest import Login, Seed
-from tests.browser.hub_process import HubProcess
+from tests.browser.hub_process import Api, HubProcess
 
 LIVE_WITHIN_MS = 1_000  # "appears in the other page within a second"
 SHOWN_WITHIN_MS = 5_000  # page loads, typing indicators, state changes
@@ -202,6 +203,19 @@ def test_page_resumes_after_its_socket_is_closed(login: Login, seed: Seed) -> No
     send_while_away(seed, room, alice, "sent while the socket was down")
     alice.context.set_offline(False)
     expect_resumed_once(seed, room, alice, "sent while the socket was down")
+
+
+def test_page_goes_to_login_when_its_session_is_ended_elsewhere(login: Login, seed: Seed) -> None:
+    """The page's login session is closed from another client (issue 12): the hub closes the
+    page's socket with 4001, and the page goes to the login form instead of reconnecting."""
+    room = seed.new_room("logged-out")
+    alice = login("alice", room_path(room))
+    expect_online(alice)
+    [cookie] = [c for c in alice.context.cookies() if c["name"] == SESSION_COOKIE]
+    status, _ = Api(seed.hub.url, cookie["value"]).call("POST", "/api/v1/auth/logout")
+    assert status == 204
+    expect(alice).to_have_url(re.compile(r"/login\?next=%2Fmessaging%2Froom%2F"))
+    expect(alice.locator('form[data-testid="login-form"]')).to_be_visible()
 
 
 def test_non_member_gets_404_and_visitor_goes_to_login(login: Login, seed: Seed) -> None:

@@ -1,12 +1,15 @@
 // The one WebSocket of the page (DESIGN §6): connects, reconnects by itself with capped,
 // jittered backoff, and resumes each subscribed stream from the last seq it saw, so an event
 // is neither missed nor shown twice. A socket that went quiet (no answer to a ping) or a
-// browser that went offline counts as dropped at once, not after TCP gives up.
+// browser that went offline counts as dropped at once, not after TCP gives up. A socket the
+// hub closes because the login ended (logout elsewhere, expiry: close code 4001) is not
+// retried: the page goes to the login form, which brings the reader back here.
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15000;
 const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
+const SESSION_ENDED = 4001;
 
 const connection = document.querySelector('[data-testid="connection-state"]');
 const lastSeq = new Map(); // stream → the last event seq seen on it
@@ -27,6 +30,10 @@ function setState(state) {
 function fresh(frame) {
   if (frame.type === "subscribed") {
     lastSeq.set(frame.stream, Math.max(lastSeq.get(frame.stream) ?? 0, frame.seq));
+    return true;
+  }
+  if (frame.type === "unsubscribed") {
+    lastSeq.delete(frame.stream); // access was taken away: not resubscribed on reconnect
     return true;
   }
   if (frame.type !== "event" || typeof frame.seq !== "number") return true;
@@ -56,7 +63,20 @@ function connect() {
     const frame = JSON.parse(message.data);
     if (fresh(frame)) handlers.frame(frame);
   });
-  current.addEventListener("close", () => dropped(current));
+  current.addEventListener("close", (event) => {
+    if (event.code === SESSION_ENDED && current === socket) loggedOut();
+    else dropped(current);
+  });
+}
+
+/** The login ended: no more retries; log in again and come back to this page. */
+function loggedOut() {
+  socket = null;
+  clearTimeout(pongTimer);
+  clearTimeout(retryTimer);
+  setState("offline");
+  const here = window.location.pathname + window.location.search;
+  window.location.assign(`/login?next=${encodeURIComponent(here)}`);
 }
 
 /** The socket is gone (closed, silent or offline): say so and try again later. */
