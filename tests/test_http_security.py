@@ -94,24 +94,38 @@ async def test_failed_logins_from_one_address_lock_that_address_only(
     assert status == 200, body
 
 
+async def login_via_proxy(api: Api, client_address: str, username: str, password: str) -> int:
+    """A login relayed by a proxy that appends the address it saw (after a spoofed one)."""
+    async with api.client.post(
+        LOGIN,
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": f"203.0.113.9, {client_address}"},
+    ) as response:
+        return response.status
+
+
+@pytest.mark.settings(trusted_proxies=["127.0.0.1"])
 async def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(
     make_user: UserFactory, anonymous: Api
 ) -> None:
-    """The test client connects from 127.0.0.1, a trusted proxy by default, as nginx would."""
+    """The test client connects from 127.0.0.1, named a trusted proxy here, as nginx would."""
     await make_user("carol")
-
-    async def login_via_proxy(client_address: str, username: str, password: str) -> int:
-        async with anonymous.client.post(
-            LOGIN,
-            json={"username": username, "password": password},
-            headers={"X-Forwarded-For": f"203.0.113.9, {client_address}"},
-        ) as response:
-            return response.status
-
     for n in range(failures_allowed(anonymous)):
-        assert await login_via_proxy("198.51.100.7", f"guess{n}", "wrong password") == 401
-    assert await login_via_proxy("198.51.100.7", "carol", DEFAULT_PASSWORD) == 429
-    assert await login_via_proxy("198.51.100.8", "carol", DEFAULT_PASSWORD) == 200
+        assert (
+            await login_via_proxy(anonymous, "198.51.100.7", f"guess{n}", "wrong password") == 401
+        )
+    assert await login_via_proxy(anonymous, "198.51.100.7", "carol", DEFAULT_PASSWORD) == 429
+    assert await login_via_proxy(anonymous, "198.51.100.8", "carol", DEFAULT_PASSWORD) == 200
+
+
+async def test_no_proxy_is_trusted_by_default(make_user: UserFactory, anonymous: Api) -> None:
+    """Not even one on the hub's own host: a client on 127.0.0.1 that sends X-Forwarded-For
+    with a new address each time is still throttled as 127.0.0.1."""
+    assert anonymous.client.app[SETTINGS].trusted_proxies == []
+    await make_user("carol")
+    for n in range(failures_allowed(anonymous)):
+        assert await login_via_proxy(anonymous, f"198.51.100.{n}", f"guess{n}", "wrong") == 401
+    assert await login_via_proxy(anonymous, "198.51.100.250", "carol", DEFAULT_PASSWORD) == 429
 
 
 async def test_session_cookie_is_httponly_lax_and_not_secure_over_http(
