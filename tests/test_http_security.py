@@ -15,10 +15,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from sqlalchemy import update
 
 from hub.appkeys import DATABASE, SETTINGS
-from hub.db.models import AuthSession
+from hub.db.models import AuthSession, User
 from hub.db.types import utcnow
 from tests.conftest import DEFAULT_PASSWORD, Api, UserFactory
 from tests.test_openapi import refs_in
@@ -126,6 +127,66 @@ async def test_no_proxy_is_trusted_by_default(make_user: UserFactory, anonymous:
     for n in range(failures_allowed(anonymous)):
         assert await login_via_proxy(anonymous, f"198.51.100.{n}", f"guess{n}", "wrong") == 401
     assert await login_via_proxy(anonymous, "198.51.100.250", "carol", DEFAULT_PASSWORD) == 429
+
+
+class Argon2Calls:
+    """The argon2 work the hub does: the hash each verify checked against, and hashes made."""
+
+    def __init__(self) -> None:
+        self.verified: list[str] = []
+        self.hashed = 0
+
+    def clear(self) -> None:
+        self.verified.clear()
+        self.hashed = 0
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch: pytest.MonkeyPatch) -> Argon2Calls:
+    calls = Argon2Calls()
+    verify, hash_ = PasswordHasher.verify, PasswordHasher.hash
+
+    def counted_verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+        calls.verified.append(password_hash)
+        return verify(hasher, password_hash, password)
+
+    def counted_hash(hasher: PasswordHasher, password: str, **kwargs: Any) -> str:
+        calls.hashed += 1
+        return hash_(hasher, password, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+    monkeypatch.setattr(PasswordHasher, "hash", counted_hash)
+    return calls
+
+
+async def test_a_failed_login_costs_one_verify_whether_or_not_the_account_exists(
+    make_user: UserFactory, anonymous: Api, argon2_calls: Argon2Calls
+) -> None:
+    """Timing must not tell which usernames exist: an unknown or inactive account is checked
+    against a hash made once, with the same argon2 parameters as the stored ones."""
+    await make_user("alice")
+    await make_user("bob")
+    async with anonymous.client.app[DATABASE].write() as session:
+        await session.execute(update(User).where(User.username == "bob").values(is_active=False))
+    stored = extract_parameters(argon2_calls.verified[-1])  # bob's own login, just now
+    argon2_calls.clear()
+
+    attempts = [
+        ("alice", "wrong password"),  # the account exists
+        ("nobody", "wrong password"),
+        ("NoBody-Else", "wrong password"),
+        ("bob", DEFAULT_PASSWORD),  # inactive: refused even with the right password
+    ]
+    checked: list[Parameters] = []
+    for username, password in attempts:
+        before = len(argon2_calls.verified)
+        status, body, _ = await login(anonymous, username, password)
+        assert status == 401 and body["error"]["code"] == "unauthenticated", username
+        assert len(argon2_calls.verified) == before + 1, f"{username}: one verify, not none"
+        checked.append(extract_parameters(argon2_calls.verified[-1]))
+    assert checked == [stored] * len(attempts)
+    assert argon2_calls.hashed <= 1  # the unknown accounts' hash, made once
+    assert argon2_calls.verified[1] == argon2_calls.verified[2] == argon2_calls.verified[3]
 
 
 async def test_session_cookie_is_httponly_lax_and_not_secure_over_http(

@@ -116,14 +116,14 @@ async def authenticate(
     session_ttl: timedelta,
 ) -> tuple[str, MeOut]:
     """Check a username and password (throttled per account and client `address`) and open a
-    login session lasting `session_ttl`: (its token, the user)."""
+    login session lasting `session_ttl`: (its token, the user). An unknown or inactive account
+    costs the same password check as a wrong password, so timing does not tell them apart."""
     username, password = credentials.username, credentials.password
     await throttle.check(username, address)
     async with database.read() as session:
         user = await user_by_name(session, username)
-    valid = (
-        user is not None and user.is_active and await passwords.verify(user.password_hash, password)
-    )
+    stored_hash = user.password_hash if user is not None and user.is_active else None
+    valid = await passwords.verify(stored_hash, password)
     if not valid or user is None:
         await throttle.record_failure(username, address)
         raise Unauthenticated("wrong username or password")
