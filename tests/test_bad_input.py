@@ -22,7 +22,7 @@ from hub.api.openapi import openapi_path
 from hub.api.routing import Endpoint
 from hub.app import API_TABLES
 from hub.appkeys import SETTINGS
-from tests.conftest import Api
+from tests.conftest import Api, UserFactory
 
 ENDPOINTS = [endpoint for table in API_TABLES for endpoint in table.endpoints]
 UNKNOWN_ID = "987654321"
@@ -385,3 +385,59 @@ async def test_unknown_api_path_is_404_json(admin: Api) -> None:
     for path in paths:
         status, body = await Api(admin.client).post(path, {"x": 1})
         assert_error(body, status, 404, "not_found")
+
+
+ADMIN_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.admin]
+
+
+async def test_non_admins_are_forbidden_before_their_input_is_looked_at(
+    make_user: UserFactory,
+) -> None:
+    """401, then 403, then 400: who asks is settled before what was sent."""
+    assert ADMIN_ENDPOINTS
+    alice = await make_user("alice")
+    findings = Findings()
+    for endpoint, raw in product(ADMIN_ENDPOINTS, (b"not json", b"{}", b'{"no_such_field": 1}')):
+        with findings.case(endpoint, repr(raw)):
+            async with alice.client.request(
+                endpoint.method,
+                concrete_path(endpoint),
+                data=raw,
+                headers={**alice.headers(), "Content-Type": "application/json"},
+            ) as response:
+                assert_error(await response.json(), response.status, 403, "forbidden")
+    findings.assert_none()
+
+
+async def test_query_numbers_are_digits_given_once(admin: Api) -> None:
+    """A query integer as the document declares it: written in ASCII digits, given once."""
+    findings = Findings()
+    loose = ["0.0", "1.0", " 5", "5 ", "+5", "1_000", "\uff15", "0x10", "1e3"]
+    for endpoint in LIMIT_ENDPOINTS:
+        for name, value in product(("limit", "before", "after"), loose):
+            with findings.case(endpoint, f"{name}={value!r}"):
+                status, body = await send(admin, endpoint, params={name: value})
+                assert_error(body, status, 400, "invalid")
+                assert_field(body, name)
+        for name in ("limit", "before", "after"):
+            with findings.case(endpoint, f"{name} twice"):
+                status, body = await send(admin, endpoint, params=[(name, "1"), (name, "2")])
+                assert_error(body, status, 400, "invalid")
+                assert_field(body, name)
+    findings.assert_none()
+
+
+async def test_bodies_are_not_coerced(admin: Api) -> None:
+    """JSON types as declared: 1 or "true" is not a boolean, "5" not a number, 1 not text."""
+    status, body = await admin.post(
+        "/api/v1/users", {"username": "bob", "password": "long enough", "is_admin": 1}
+    )
+    assert_error(body, status, 400, "invalid")
+    assert_field(body, "is_admin")
+    status, body = await admin.post(
+        "/api/v1/users", {"username": "bob", "password": "long enough", "is_admin": "true"}
+    )
+    assert_error(body, status, 400, "invalid")
+    status, body = await admin.post("/api/v1/boards", {"name": 5})
+    assert_error(body, status, 400, "invalid")
+    assert_field(body, "name")

@@ -105,6 +105,8 @@ def _operation(
     statuses = set(endpoint.errors)
     if endpoint.auth:
         statuses.add(401)
+    if endpoint.admin:
+        statuses.add(403)
     if endpoint.body is not None or endpoint.query is not None:
         statuses.add(400)
     if endpoint.body is not None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from hub.db.models import USERNAME_MAX
 from hub.mentions import ROOM_MENTIONS
@@ -30,7 +31,7 @@ Username = Annotated[
 ]
 # A reference to an existing user: any spelling, matched case-insensitively.
 UsernameRef = Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX)]
-Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+Id = Annotated[int, Ge(0), Le(MAX_ID)]
 
 
 class Request(BaseModel):
