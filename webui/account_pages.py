@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from hub.appkeys import DATABASE, PASSWORDS
 from hub.auth.sessions import Viewer
 from hub.db.models import User
-from hub.errors import Forbidden, Invalid
+from hub.errors import Invalid
 from hub.services.accounts import MeOut, MePatch, NotificationPreferences, update_me
 from webui.forms import list_field, readable, refuse, text_field
 from webui.rendering import Context, Form, form_action, page
@@ -126,7 +126,7 @@ async def password_submit(request: web.Request, viewer: Viewer, form: Form) -> w
             raise Invalid("the new passwords do not match", field="password_confirm")
         patch = MePatch(password=new, current_password=current)
         await update_me(request.app[DATABASE], request.app[PASSWORDS], viewer, patch)
-    except (ValidationError, Invalid, Forbidden) as error:
+    except (ValidationError, Invalid) as error:
         context = {**await settings_context(request, viewer), "error_form": "password"}
         problem = readable(error) if isinstance(error, ValidationError) else error
         await refuse(request, viewer, TEMPLATE, context, problem)

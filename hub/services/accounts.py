@@ -16,7 +16,7 @@ from hub.auth.sessions import open_session
 from hub.auth.throttle import LoginThrottle
 from hub.db.engine import Database
 from hub.db.models import DISPLAY_NAME_MAX, User
-from hub.errors import Forbidden, Unauthenticated
+from hub.errors import Invalid, Unauthenticated
 from hub.services.commands import Request, Username
 from hub.services.users import add_user, user_by_name
 
@@ -134,15 +134,18 @@ async def authenticate(
 
 
 async def update_me(database: Database, passwords: Passwords, actor: Actor, body: MePatch) -> MeOut:
-    """Change one's own profile; a new password needs the current one."""
+    """Change one's own profile; a new password needs the current one (400 naming
+    `current_password` when it is missing or wrong: a wrong field, as for any other input)."""
     new_password_hash = None
     if body.password is not None:
+        if not body.current_password:
+            raise Invalid(
+                "current_password: needed to change the password", field="current_password"
+            )
         async with database.read() as session:
             current_hash = (await session.get_one(User, actor.id)).password_hash
-        if not body.current_password or not await passwords.verify(
-            current_hash, body.current_password
-        ):
-            raise Forbidden("current_password is wrong", field="current_password")
+        if not await passwords.verify(current_hash, body.current_password):
+            raise Invalid("current_password is wrong", field="current_password")
         new_password_hash = await passwords.hash(body.password)
     async with database.write() as session:
         user = await session.get_one(User, actor.id)
