@@ -8,7 +8,7 @@ from annotated_types import Ge, Le
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from hub.db.models import USERNAME_MAX
-from hub.services.commands import Id
+from hub.services.commands import Id, Omittable
 from hub.services.pagination import MAX_ID
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -40,9 +40,9 @@ _IN_DIGITS = BeforeValidator(_digits)
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[int, Ge(1), Le(MAX_ID), _IN_DIGITS] | None = None
-    before: Annotated[Id, _IN_DIGITS] | None = None
-    after: Annotated[Id, _IN_DIGITS] | None = None
+    limit: Omittable[Annotated[int, Ge(1), Le(MAX_ID), _IN_DIGITS]] = None
+    before: Omittable[Annotated[Id, _IN_DIGITS]] = None
+    after: Omittable[Annotated[Id, _IN_DIGITS]] = None
 
 
 class MemberQuery(PageQuery):
