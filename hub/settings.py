@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     allowed_origins: CommaList = []
-    trusted_proxies: CommaList = ["127.0.0.1", "::1"]
+    trusted_proxies: CommaList = []  # no X-Forwarded-For is believed unless a proxy is named
     public_url: str = ""
     debug: bool = False
     log_dir: Path | None = None

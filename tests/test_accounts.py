@@ -50,3 +50,17 @@ async def test_logout_revokes_token(make_user: UserFactory) -> None:
 @pytest.mark.settings(password_hash_time_cost=2, password_hash_memory_kib=2048)
 async def test_new_password_hashes_take_their_cost_from_the_settings(settings: Settings) -> None:
     assert "$m=2048,t=2," in await create_app(settings)[PASSWORDS].hash("a long enough password")
+
+
+async def test_a_new_password_needs_the_right_current_password(make_user: UserFactory) -> None:
+    """400 `invalid` naming current_password, a wrong field like any other (it was 403)."""
+    alice = await make_user("alice")
+    new = "a much better passphrase"
+    for sent in ({}, {"current_password": "guess"}, {"current_password": ""}):
+        status, body = await alice.patch("/api/v1/me", {"password": new, **sent})
+        assert status == 400, (sent, body)
+        assert body["error"]["code"] == "invalid" and body["error"]["field"] == "current_password"
+    status, body = await alice.patch(
+        "/api/v1/me", {"password": new, "current_password": DEFAULT_PASSWORD}
+    )
+    assert status == 200, body

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from itertools import product
 from typing import Any
 
@@ -22,7 +23,7 @@ from hub.api.openapi import openapi_path
 from hub.api.routing import Endpoint
 from hub.app import API_TABLES
 from hub.appkeys import SETTINGS
-from tests.conftest import Api
+from tests.conftest import Api, UserFactory
 
 ENDPOINTS = [endpoint for table in API_TABLES for endpoint in table.endpoints]
 UNKNOWN_ID = "987654321"
@@ -77,6 +78,12 @@ def assert_field(body: Any, name: str) -> None:
     assert field == name or str(field).startswith(f"{name}."), body
 
 
+@cache
+def matching(pattern: str) -> str:
+    """The simplest string matching `pattern` (found once per pattern: finding takes time)."""
+    return find(st.from_regex(pattern, fullmatch=True), lambda _: True)
+
+
 class Schema:
     """A request model's JSON schema (validation mode), with its local references resolved."""
 
@@ -125,7 +132,7 @@ class Schema:
         kind = option.get("type", "object")
         if kind == "string":
             if "pattern" in option:
-                return find(st.from_regex(option["pattern"], fullmatch=True), lambda _: True)
+                return matching(option["pattern"])
             return "x" * max(1, option.get("minLength", 1))
         if kind in ("integer", "number"):
             return max(1, option.get("minimum", 1), option.get("exclusiveMinimum", 0) + 1)
@@ -385,3 +392,86 @@ async def test_unknown_api_path_is_404_json(admin: Api) -> None:
     for path in paths:
         status, body = await Api(admin.client).post(path, {"x": 1})
         assert_error(body, status, 404, "not_found")
+
+
+ADMIN_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.admin]
+
+
+async def test_non_admins_are_forbidden_before_their_input_is_looked_at(
+    make_user: UserFactory,
+) -> None:
+    """401, then 403, then 400: who asks is settled before what was sent."""
+    assert ADMIN_ENDPOINTS
+    alice = await make_user("alice")
+    findings = Findings()
+    for endpoint, raw in product(ADMIN_ENDPOINTS, (b"not json", b"{}", b'{"no_such_field": 1}')):
+        with findings.case(endpoint, repr(raw)):
+            async with alice.client.request(
+                endpoint.method,
+                concrete_path(endpoint),
+                data=raw,
+                headers={**alice.headers(), "Content-Type": "application/json"},
+            ) as response:
+                assert_error(await response.json(), response.status, 403, "forbidden")
+    findings.assert_none()
+
+
+async def test_query_numbers_are_digits_given_once(admin: Api) -> None:
+    """A query integer as the document declares it: written in ASCII digits, given once."""
+    findings = Findings()
+    loose = ["0.0", "1.0", " 5", "5 ", "+5", "1_000", "\uff15", "0x10", "1e3"]
+    for endpoint in LIMIT_ENDPOINTS:
+        for name, value in product(("limit", "before", "after"), loose):
+            with findings.case(endpoint, f"{name}={value!r}"):
+                status, body = await send(admin, endpoint, params={name: value})
+                assert_error(body, status, 400, "invalid")
+                assert_field(body, name)
+        for name in ("limit", "before", "after"):
+            with findings.case(endpoint, f"{name} twice"):
+                status, body = await send(admin, endpoint, params=[(name, "1"), (name, "2")])
+                assert_error(body, status, 400, "invalid")
+                assert_field(body, name)
+    findings.assert_none()
+
+
+async def test_null_is_refused_exactly_where_the_schema_refuses_it(admin: Api) -> None:
+    """On existing objects, each field of each body sent as null: refused naming the field
+    when its schema has no null, never refused for that field when it has."""
+    findings = Findings()
+    world = await make_world(admin)
+    for endpoint in BODY_ENDPOINTS:
+        assert endpoint.body is not None
+        schema = Schema(endpoint.body)
+        minimal = schema.minimal_body()
+        for name, prop in schema.properties.items():
+            nullable = "null" in schema.json_types(prop)
+            with findings.case(endpoint, f"{name}: null ({'nullable' if nullable else 'not'})"):
+                status, body = await send(
+                    admin,
+                    endpoint,
+                    path=existing_path(endpoint, world),
+                    json={**minimal, name: None},
+                )
+                if nullable:
+                    refused_for_it = status == 400 and str(body["error"].get("field")) == name
+                    assert status < 500 and not refused_for_it, (status, body)
+                else:
+                    assert_error(body, status, 400, "invalid")
+                    assert_field(body, name)
+    findings.assert_none()
+
+
+async def test_bodies_are_not_coerced(admin: Api) -> None:
+    """JSON types as declared: 1 or "true" is not a boolean, "5" not a number, 1 not text."""
+    status, body = await admin.post(
+        "/api/v1/users", {"username": "bob", "password": "long enough", "is_admin": 1}
+    )
+    assert_error(body, status, 400, "invalid")
+    assert_field(body, "is_admin")
+    status, body = await admin.post(
+        "/api/v1/users", {"username": "bob", "password": "long enough", "is_admin": "true"}
+    )
+    assert_error(body, status, 400, "invalid")
+    status, body = await admin.post("/api/v1/boards", {"name": 5})
+    assert_error(body, status, 400, "invalid")
+    assert_field(body, "name")

@@ -15,10 +15,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from sqlalchemy import update
 
 from hub.appkeys import DATABASE, SETTINGS
-from hub.db.models import AuthSession
+from hub.db.models import AuthSession, User
 from hub.db.types import utcnow
 from tests.conftest import DEFAULT_PASSWORD, Api, UserFactory
 from tests.test_openapi import refs_in
@@ -94,24 +95,98 @@ async def test_failed_logins_from_one_address_lock_that_address_only(
     assert status == 200, body
 
 
+async def login_via_proxy(api: Api, client_address: str, username: str, password: str) -> int:
+    """A login relayed by a proxy that appends the address it saw (after a spoofed one)."""
+    async with api.client.post(
+        LOGIN,
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": f"203.0.113.9, {client_address}"},
+    ) as response:
+        return response.status
+
+
+@pytest.mark.settings(trusted_proxies=["127.0.0.1"])
 async def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(
     make_user: UserFactory, anonymous: Api
 ) -> None:
-    """The test client connects from 127.0.0.1, a trusted proxy by default, as nginx would."""
+    """The test client connects from 127.0.0.1, named a trusted proxy here, as nginx would."""
     await make_user("carol")
-
-    async def login_via_proxy(client_address: str, username: str, password: str) -> int:
-        async with anonymous.client.post(
-            LOGIN,
-            json={"username": username, "password": password},
-            headers={"X-Forwarded-For": f"203.0.113.9, {client_address}"},
-        ) as response:
-            return response.status
-
     for n in range(failures_allowed(anonymous)):
-        assert await login_via_proxy("198.51.100.7", f"guess{n}", "wrong password") == 401
-    assert await login_via_proxy("198.51.100.7", "carol", DEFAULT_PASSWORD) == 429
-    assert await login_via_proxy("198.51.100.8", "carol", DEFAULT_PASSWORD) == 200
+        assert (
+            await login_via_proxy(anonymous, "198.51.100.7", f"guess{n}", "wrong password") == 401
+        )
+    assert await login_via_proxy(anonymous, "198.51.100.7", "carol", DEFAULT_PASSWORD) == 429
+    assert await login_via_proxy(anonymous, "198.51.100.8", "carol", DEFAULT_PASSWORD) == 200
+
+
+async def test_no_proxy_is_trusted_by_default(make_user: UserFactory, anonymous: Api) -> None:
+    """Not even one on the hub's own host: a client on 127.0.0.1 that sends X-Forwarded-For
+    with a new address each time is still throttled as 127.0.0.1."""
+    assert anonymous.client.app[SETTINGS].trusted_proxies == []
+    await make_user("carol")
+    for n in range(failures_allowed(anonymous)):
+        assert await login_via_proxy(anonymous, f"198.51.100.{n}", f"guess{n}", "wrong") == 401
+    assert await login_via_proxy(anonymous, "198.51.100.250", "carol", DEFAULT_PASSWORD) == 429
+
+
+class Argon2Calls:
+    """The argon2 work the hub does: the hash each verify checked against, and hashes made."""
+
+    def __init__(self) -> None:
+        self.verified: list[str] = []
+        self.hashed = 0
+
+    def clear(self) -> None:
+        self.verified.clear()
+        self.hashed = 0
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch: pytest.MonkeyPatch) -> Argon2Calls:
+    calls = Argon2Calls()
+    verify, hash_ = PasswordHasher.verify, PasswordHasher.hash
+
+    def counted_verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+        calls.verified.append(password_hash)
+        return verify(hasher, password_hash, password)
+
+    def counted_hash(hasher: PasswordHasher, password: str, **kwargs: Any) -> str:
+        calls.hashed += 1
+        return hash_(hasher, password, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+    monkeypatch.setattr(PasswordHasher, "hash", counted_hash)
+    return calls
+
+
+async def test_a_failed_login_costs_one_verify_whether_or_not_the_account_exists(
+    make_user: UserFactory, anonymous: Api, argon2_calls: Argon2Calls
+) -> None:
+    """Timing must not tell which usernames exist: an unknown or inactive account is checked
+    against a hash made once, with the same argon2 parameters as the stored ones."""
+    await make_user("alice")
+    await make_user("bob")
+    async with anonymous.client.app[DATABASE].write() as session:
+        await session.execute(update(User).where(User.username == "bob").values(is_active=False))
+    stored = extract_parameters(argon2_calls.verified[-1])  # bob's own login, just now
+    argon2_calls.clear()
+
+    attempts = [
+        ("alice", "wrong password"),  # the account exists
+        ("nobody", "wrong password"),
+        ("NoBody-Else", "wrong password"),
+        ("bob", DEFAULT_PASSWORD),  # inactive: refused even with the right password
+    ]
+    checked: list[Parameters] = []
+    for username, password in attempts:
+        before = len(argon2_calls.verified)
+        status, body, _ = await login(anonymous, username, password)
+        assert status == 401 and body["error"]["code"] == "unauthenticated", username
+        assert len(argon2_calls.verified) == before + 1, f"{username}: one verify, not none"
+        checked.append(extract_parameters(argon2_calls.verified[-1]))
+    assert checked == [stored] * len(attempts)
+    assert argon2_calls.hashed <= 1  # the unknown accounts' hash, made once
+    assert argon2_calls.verified[1] == argon2_calls.verified[2] == argon2_calls.verified[3]
 
 
 async def test_session_cookie_is_httponly_lax_and_not_secure_over_http(

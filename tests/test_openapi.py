@@ -153,3 +153,60 @@ async def test_limit_parameter_states_the_configured_cap(anonymous: Api) -> None
     for parameter in limits:
         assert parameter["in"] == "query" and parameter["required"] is False
         assert parameter["schema"]["maximum"] == cap
+
+
+def input_string_schemas(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(where, schema) of every string a request may send: in bodies and query parameters."""
+    pending: list[tuple[str, Any]] = []
+    for method, path, operation in operations(document):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        if "schema" in body:
+            pending.append((f"{method.upper()} {path} body", body["schema"]))
+        pending += [
+            (f"{method.upper()} {path} ?{parameter['name']}", parameter["schema"])
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "query"
+        ]
+    found: list[tuple[str, dict[str, Any]]] = []
+    while pending:
+        where, node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                pending.append((where, resolve(document, node["$ref"])))
+            if node.get("type") == "string" and "enum" not in node:
+                found.append((where, node))
+            pending += [(where, value) for value in node.values() if isinstance(value, dict | list)]
+        elif isinstance(node, list):
+            pending += [(where, value) for value in node]
+    return found
+
+
+async def test_every_input_string_is_declared_nul_free(anonymous: Api) -> None:
+    """The server refuses NUL in every string of a body or query; the document says so."""
+    strings = input_string_schemas(await fetch_document(anonymous))
+    assert len(strings) > 20
+    for where, schema in strings:
+        assert "pattern" in schema, where
+        assert re.search(schema["pattern"], "a\x00b") is None, (where, schema["pattern"])
+
+
+async def test_refusals_are_documented_per_route(anonymous: Api) -> None:
+    document = await fetch_document(anonymous)
+    create_user = document["paths"]["/api/v1/users"]["post"]["responses"]
+    assert {"400", "401", "403", "409"} <= set(create_user)  # 403: an admin-only route
+    patch_me = document["paths"]["/api/v1/me"]["patch"]["responses"]
+    assert "400" in patch_me and "403" not in patch_me  # a wrong current_password is a 400
+    me_patch = resolve(
+        document,
+        document["paths"]["/api/v1/me"]["patch"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]["$ref"],
+    )
+    assert me_patch["dependentRequired"] == {"password": ["current_password"]}
+    board_in = resolve(
+        document,
+        document["paths"]["/api/v1/boards"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]["$ref"],
+    )
+    assert board_in["properties"]["columns"]["uniqueItems"] is True

@@ -227,7 +227,7 @@ async def test_password_change_needs_the_current_password(client: Client, team: 
     new = "a much better passphrase"
     wrong = {"current_password": "guess", "password": new, "password_confirm": new}
     status, page, _ = await submit(client, "/settings/password", wrong, csrf)
-    assert status == 403 and "current_password is wrong" in alert(page)
+    assert status == 400 and "current_password is wrong" in alert(page)
     mismatch = {"current_password": DEFAULT_PASSWORD, "password": new, "password_confirm": "x"}
     status, page, _ = await submit(client, "/settings/password", mismatch, csrf)
     assert status == 400 and "do not match" in alert(page)

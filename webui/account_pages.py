@@ -3,9 +3,7 @@ by the same code and rules as PATCH /api/v1/me."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -13,19 +11,20 @@ from pydantic import ValidationError
 from hub.appkeys import DATABASE, PASSWORDS
 from hub.auth.sessions import Viewer
 from hub.db.models import User
-from hub.errors import Forbidden, Invalid
-from hub.services.accounts import MeOut, MePatch, NotificationPreferences, update_me
+from hub.errors import Invalid
+from hub.services.accounts import (
+    TIME_ZONES,
+    MeOut,
+    MePatch,
+    NotificationPreferences,
+    update_me,
+)
 from webui.forms import list_field, readable, refuse, text_field
 from webui.rendering import Context, Form, form_action, page
 
 TEMPLATE = "settings.html"
 SAVED_NOTICES = {"profile": "Saved.", "password": "Password changed."}
 PREFERENCE_FIELDS = NotificationPreferences.model_fields
-
-
-@cache
-def time_zones() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones() | {"UTC"}))
 
 
 def choices(field: str) -> tuple[str, ...]:
@@ -61,7 +60,7 @@ async def settings_context(
     if values is None:
         async with request.app[DATABASE].read() as session:
             values = profile_values(MeOut.of(await session.get_one(User, viewer.id)))
-    zones = time_zones()
+    zones = TIME_ZONES
     if values["time_zone"] not in zones:
         zones = (values["time_zone"], *zones)
     return {
@@ -126,7 +125,7 @@ async def password_submit(request: web.Request, viewer: Viewer, form: Form) -> w
             raise Invalid("the new passwords do not match", field="password_confirm")
         patch = MePatch(password=new, current_password=current)
         await update_me(request.app[DATABASE], request.app[PASSWORDS], viewer, patch)
-    except (ValidationError, Invalid, Forbidden) as error:
+    except (ValidationError, Invalid) as error:
         context = {**await settings_context(request, viewer), "error_form": "password"}
         problem = readable(error) if isinstance(error, ValidationError) else error
         await refuse(request, viewer, TEMPLATE, context, problem)

@@ -21,7 +21,7 @@ from hub.services.pagination import PageRequest, page_request
 from hub.settings import Settings
 from webui import admin_queries as queries
 from webui.forms import readable, refuse, text_field
-from webui.login import local_path
+from webui.redirects import local_path
 from webui.rendering import Context, Form, Handler, form_action, page, page_id
 
 Query = Callable[[AsyncSession, PageRequest], Awaitable[queries.Listing]]

@@ -19,14 +19,8 @@ from hub.errors import RateLimited, Unauthenticated
 from hub.revocation import announce_session_ended
 from hub.services.accounts import LoginIn, authenticate
 from webui.forms import text_field
+from webui.redirects import local_path
 from webui.rendering import Form, form_action, render
-
-
-def local_path(target: str) -> str:
-    """`target` when it is a path on this site, else "/" (no open redirect via ?next=)."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
 
 
 async def login_page(request: web.Request) -> web.Response:

@@ -13,7 +13,6 @@ from hub.appkeys import BROKER, DATABASE, LOGIN_THROTTLE, PASSWORDS, SECRET_KEY,
 from hub.auth.requests import (
     SESSION_COOKIE,
     client_address,
-    require_admin,
     require_viewer,
     set_session_cookie,
 )
@@ -101,8 +100,8 @@ async def patch_me(request: web.Request, body: MePatch) -> MeOut:
     body=UserCreate,
     response=MeOut,
     status=201,
-    errors=(400, 401, 403, 409),
+    admin=True,
+    errors=(409,),
 )
 async def post_user(request: web.Request, body: UserCreate) -> MeOut:
-    await require_admin(request)
     return await create_account(request.app[DATABASE], request.app[PASSWORDS], body)

@@ -14,12 +14,13 @@ from hub.api.schemas import PageQuery, UserRef
 from hub.appkeys import DATABASE, WRITER
 from hub.auth.requests import require_viewer
 from hub.services import notifications
+from hub.services.commands import Omittable
 
 routes = ApiRoutes(tag="notifications")
 
 
 class NotificationQuery(PageQuery):
-    unread: Literal["0", "1", "true", "false"] | None = None
+    unread: Omittable[Literal["0", "1", "true", "false"]] = None
 
 
 class TargetOut(BaseModel):

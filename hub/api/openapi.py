@@ -1,4 +1,6 @@
-"""The OpenAPI 3.1 document, generated from the endpoints' own pydantic models."""
+"""The OpenAPI 3.1 document, generated from the endpoints' own pydantic models, plus what the
+routing enforces for every endpoint: the statuses it answers, the configured page size cap,
+and that no input text holds a NUL character."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 import hub
 from hub.api.routing import Endpoint
@@ -17,6 +20,7 @@ from hub.appkeys import SETTINGS
 OPENAPI_PATH = "/api/openapi.json"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+NUL_FREE_PATTERN = r"^[^\u0000]*$"
 _ERROR_TEXT = {
     400: "Invalid input",
     401: "Not logged in",
@@ -34,17 +38,31 @@ def openapi_path(aiohttp_path: str) -> str:
     return _PATH_PARAMETER.sub(r"{\1}", aiohttp_path)
 
 
+class _InputSchema(GenerateJsonSchema):
+    """Input text without a pattern of its own is declared NUL-free: the routing refuses NUL in
+    every string of a body or query (a pattern of a field's own must exclude NUL itself)."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        json_schema = super().str_schema(schema)
+        if self.mode == "validation":
+            json_schema.setdefault("pattern", NUL_FREE_PATTERN)
+        return json_schema
+
+
 def build_document(endpoints: list[Endpoint], *, page_size_max: int) -> dict[str, Any]:
     """The document; `page_size_max` is the configured cap that `limit` is checked against."""
-    models: set[type[BaseModel]] = {ErrorBody}
+    # Each model in the mode it is used in: input validated, output serialized.
+    used: set[tuple[type[BaseModel], str]] = {(ErrorBody, "serialization")}
     for endpoint in endpoints:
-        models.update(m for m in (endpoint.body, endpoint.response, endpoint.query) if m)
-    keyed = [
-        (model, mode)
-        for model in sorted(models, key=lambda m: m.__name__)
-        for mode in ("validation", "serialization")
-    ]
-    refs, definitions = models_json_schema(keyed, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
+        used.update((m, "validation") for m in (endpoint.body, endpoint.query) if m)
+        if endpoint.response is not None:
+            used.add((endpoint.response, "serialization"))
+    keyed = sorted(used, key=lambda pair: (pair[0].__name__, pair[1]))
+    refs, definitions = models_json_schema(
+        keyed,  # type: ignore[arg-type]
+        ref_template=_REF_TEMPLATE,
+        schema_generator=_InputSchema,
+    )
     schemas: dict[str, Any] = definitions.get("$defs", {})
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: set[str] = set()
@@ -105,6 +123,8 @@ def _operation(
     statuses = set(endpoint.errors)
     if endpoint.auth:
         statuses.add(401)
+    if endpoint.admin:
+        statuses.add(403)
     if endpoint.body is not None or endpoint.query is not None:
         statuses.add(400)
     if endpoint.body is not None:

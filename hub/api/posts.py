@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -13,7 +13,7 @@ from hub.api.routing import ApiRoutes, Handler, path_id
 from hub.api.schemas import Page, PageQuery, UserRef
 from hub.appkeys import DATABASE, POSTING
 from hub.auth.requests import request_origin, require_viewer
-from hub.services.commands import Request
+from hub.services.commands import NOT_BLANK_PATTERN, Request, SchemaPattern
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.post_reads import history
@@ -23,13 +23,18 @@ from hub.services.threads import Thread
 routes = ApiRoutes(tag="messages")
 
 
+# Checked by the posting rules (hub/services/post_rules.py): not blank, no NUL, at most
+# HUB_MAX_MESSAGE_BYTES in UTF-8 (413 beyond; bytes, which a JSON schema cannot count).
+PostBody = Annotated[str, SchemaPattern(NOT_BLANK_PATTERN)]
+
+
 class PostIn(Request):
-    body: str
+    body: PostBody
     client_id: ClientId | None = None
 
 
 class PostPatch(Request):
-    body: str
+    body: PostBody
 
 
 class PostOut(BaseModel):

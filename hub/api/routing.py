@@ -4,8 +4,11 @@ generated from exactly what the server enforces.
 
 A handler receives the request plus `body=` and/or `query=` (validated models) when the
 endpoint declares them, and returns a response model, a ready response, or None for 204.
-Before the handler runs, in this order: the caller is authenticated (auth endpoints), path ids
-out of the id range are 404, then the query and the body are validated (400, 413).
+Before the handler runs, in this order: the caller is authenticated (auth endpoints; 401) and,
+for admin endpoints, must be an administrator (403), path ids out of the id range are 404, then
+the query and the body are validated (400, 413): who asks is settled before what was sent is
+looked at. Bodies are validated strictly (`1` is not `true`, `"5"` not 5); a query parameter
+given twice is refused, since the document declares each one once.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from hub.appkeys import SETTINGS
-from hub.auth.requests import require_viewer
+from hub.auth.requests import require_admin, require_viewer
 from hub.errors import Invalid, NotFound, TooLarge, invalid_from
 from hub.services.pagination import MAX_ID
 
@@ -40,6 +43,7 @@ class Endpoint:
     response: type[BaseModel] | None = None
     status: int = 200
     auth: bool = True
+    admin: bool = False
     errors: tuple[int, ...] = ()
 
 
@@ -61,6 +65,7 @@ class ApiRoutes:
         response: type[BaseModel] | None = None,
         status: int = 200,
         auth: bool = True,
+        admin: bool = False,
         errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -75,7 +80,8 @@ class ApiRoutes:
                     query=query,
                     response=response,
                     status=status,
-                    auth=auth,
+                    auth=auth or admin,
+                    admin=admin,
                     errors=errors,
                 )
             )
@@ -93,7 +99,9 @@ def add_endpoints(app: web.Application, tables: list[ApiRoutes]) -> list[Endpoin
 
 def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
-        if endpoint.auth:
+        if endpoint.admin:
+            await require_admin(request)
+        elif endpoint.auth:
             await require_viewer(request)
         _check_path_ids(request)
         arguments: dict[str, Any] = {}
@@ -135,12 +143,15 @@ async def parse_body(model: type[ModelT], request: web.Request) -> ModelT:
         raise Invalid("the JSON body must be an object")
     _refuse_nul(data)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=True)
     except ValidationError as exc:
         raise invalid_from(exc) from None
 
 
 def parse_query(model: type[ModelT], request: web.Request) -> ModelT:
+    for name in model.model_fields:
+        if len(request.query.getall(name, ())) > 1:
+            raise Invalid(f"{name}: give it once", field=name)
     _refuse_nul(dict(request.query))
     try:
         query = model.model_validate(dict(request.query))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from annotated_types import Ge, Le
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from hub.db.models import USERNAME_MAX
-from hub.services.commands import Id
+from hub.services.commands import Id, Omittable
 from hub.services.pagination import MAX_ID
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -25,12 +26,23 @@ class Page(BaseModel, Generic[ItemT]):
     next: int | None
 
 
+def _digits(value: object) -> object:
+    """A whole number in a query as the schema's `integer` has it: ASCII digits only (not
+    "+5", " 5", "1_000" nor "0.0", which pydantic would read as numbers)."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be a whole number, in digits")
+    return value
+
+
+_IN_DIGITS = BeforeValidator(_digits)
+
+
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
-    before: Id | None = None
-    after: Id | None = None
+    limit: Omittable[Annotated[int, Ge(1), Le(MAX_ID), _IN_DIGITS]] = None
+    before: Omittable[Annotated[Id, _IN_DIGITS]] = None
+    after: Omittable[Annotated[Id, _IN_DIGITS]] = None
 
 
 class MemberQuery(PageQuery):

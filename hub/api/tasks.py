@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
@@ -16,14 +16,12 @@ from hub.auth.requests import require_viewer
 from hub.db.models import STATUS_MAX, TASK_TITLE_MAX
 from hub.services import tasks
 from hub.services.boards import Description
-from hub.services.commands import Request, UsernameRef
+from hub.services.commands import NOT_BLANK, Omittable, Request, UsernameRef
 
 routes = ApiRoutes(tag="tasks")
 
 ASSIGNEES_MAX = 50
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TASK_TITLE_MAX)
-]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TASK_TITLE_MAX), NOT_BLANK]
 Status = Annotated[str, StringConstraints(max_length=STATUS_MAX)]
 Assignees = Annotated[list[UsernameRef], Field(max_length=ASSIGNEES_MAX)]
 
@@ -38,17 +36,10 @@ class TaskIn(Request):
 class TaskPatch(Request):
     """Only the fields sent change; `assignees` replaces the whole list."""
 
-    title: Title | None = None
-    status: Status | None = None
-    assignees: Assignees | None = None
-    description: Description | None = None
-
-    @field_validator("title", "status", "assignees", "description", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("leave the field out to keep it; null is not a value")
-        return value
+    title: Omittable[Title] = None
+    status: Omittable[Status] = None
+    assignees: Omittable[Assignees] = None
+    description: Omittable[Description] = None
 
 
 class TaskOut(BaseModel):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,11 +33,21 @@ class Passwords:
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)
 
-    async def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether `password` matches `password_hash`. With None (no such account, or one that
+        may not log in) the answer is False after the same work, against a hash of a random
+        password made once at this cost, so that how long a failed login takes does not tell
+        whether the account exists."""
+
         def verify() -> bool:
             try:
-                return self._hasher.verify(password_hash, password)
+                matches = self._hasher.verify(password_hash or self._nobody, password)
             except (VerificationError, InvalidHashError):
                 return False
+            return matches and password_hash is not None
 
         return await asyncio.to_thread(verify)
+
+    @cached_property
+    def _nobody(self) -> str:
+        return self._hasher.hash(secrets.token_urlsafe(32))

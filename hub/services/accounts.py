@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 from hub.actors import Actor
 from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, Passwords
@@ -16,17 +16,35 @@ from hub.auth.sessions import open_session
 from hub.auth.throttle import LoginThrottle
 from hub.db.engine import Database
 from hub.db.models import DISPLAY_NAME_MAX, User
-from hub.errors import Forbidden, Unauthenticated
-from hub.services.commands import Request, Username
+from hub.errors import Invalid, Unauthenticated
+from hub.services.commands import NOT_BLANK, Omittable, Request, Username
 from hub.services.users import add_user, user_by_name
 
 Password = Annotated[
     str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 ]
 DisplayName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX)
+    str, StringConstraints(min_length=1, max_length=DISPLAY_NAME_MAX), NOT_BLANK
 ]
-HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# Every zone this machine's tz database knows; the schema lists them.
+TIME_ZONES = tuple(sorted(available_timezones() | {"UTC"}))
+_KNOWN_ZONES = frozenset(TIME_ZONES)
+
+
+def _known_zone(value: str) -> str:
+    if value not in _KNOWN_ZONES:
+        raise ValueError(f"unknown time zone {value!r}")
+    return value
+
+
+TimeZone = Annotated[
+    str, AfterValidator(_known_zone), WithJsonSchema({"type": "string", "enum": list(TIME_ZONES)})
+]
+# No whitespace nor control character: spelled out, so that every regex engine agrees.
+_EMAIL_PART = (
+    r"[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
 
 
 class QuietHours(BaseModel):
@@ -44,7 +62,8 @@ class NotificationPreferences(BaseModel):
     digest_channels: list[Literal["web", "slack", "discord", "email"]] = ["web"]
     quiet_hours: QuietHours | None = None
     email: (
-        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+        Annotated[str, StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}$")]
+        | None
     ) = None
 
 
@@ -80,23 +99,20 @@ class LoginIn(Request):
 
 
 class MePatch(Request):
-    display_name: DisplayName | None = None
-    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    preferences: PreferencesPatch | None = None
-    password: Password | None = None
-    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = (
-        None
+    """Fields left out keep their value (so does a null display name, time zone or preferences);
+    a new `password` needs `current_password`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
     )
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    display_name: DisplayName | None = None
+    time_zone: TimeZone | None = None
+    preferences: PreferencesPatch | None = None
+    password: Omittable[Password] = None
+    current_password: Omittable[
+        Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+    ] = None
 
 
 class UserCreate(Request):
@@ -116,14 +132,14 @@ async def authenticate(
     session_ttl: timedelta,
 ) -> tuple[str, MeOut]:
     """Check a username and password (throttled per account and client `address`) and open a
-    login session lasting `session_ttl`: (its token, the user)."""
+    login session lasting `session_ttl`: (its token, the user). An unknown or inactive account
+    costs the same password check as a wrong password, so timing does not tell them apart."""
     username, password = credentials.username, credentials.password
     await throttle.check(username, address)
     async with database.read() as session:
         user = await user_by_name(session, username)
-    valid = (
-        user is not None and user.is_active and await passwords.verify(user.password_hash, password)
-    )
+    stored_hash = user.password_hash if user is not None and user.is_active else None
+    valid = await passwords.verify(stored_hash, password)
     if not valid or user is None:
         await throttle.record_failure(username, address)
         raise Unauthenticated("wrong username or password")
@@ -134,15 +150,18 @@ async def authenticate(
 
 
 async def update_me(database: Database, passwords: Passwords, actor: Actor, body: MePatch) -> MeOut:
-    """Change one's own profile; a new password needs the current one."""
+    """Change one's own profile; a new password needs the current one (400 naming
+    `current_password` when it is missing or wrong: a wrong field, as for any other input)."""
     new_password_hash = None
     if body.password is not None:
+        if not body.current_password:
+            raise Invalid(
+                "current_password: needed to change the password", field="current_password"
+            )
         async with database.read() as session:
             current_hash = (await session.get_one(User, actor.id)).password_hash
-        if not body.current_password or not await passwords.verify(
-            current_hash, body.current_password
-        ):
-            raise Forbidden("current_password is wrong", field="current_password")
+        if not await passwords.verify(current_hash, body.current_password):
+            raise Invalid("current_password is wrong", field="current_password")
         new_password_hash = await passwords.hash(body.password)
     async with database.write() as session:
         user = await session.get_one(User, actor.id)

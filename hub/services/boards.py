@@ -19,7 +19,7 @@ from hub.errors import Conflict, Invalid
 from hub.events import BoardId, BoardMemberAdded
 from hub.services.access import Role, board_role, require_board_owner, visible_board
 from hub.services.authors import Author
-from hub.services.commands import Request
+from hub.services.commands import NOT_BLANK, TRIMMED, Request
 from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
@@ -102,10 +102,8 @@ async def get_board(session: AsyncSession, actor: Actor, board_id: int) -> dict[
 
 
 COLUMNS_MAX = 20
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX)]
-BoardName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BOARD_NAME_MAX)
-]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), TRIMMED]
+BoardName = Annotated[str, StringConstraints(min_length=1, max_length=BOARD_NAME_MAX), NOT_BLANK]
 ColumnName = Annotated[str, StringConstraints(pattern=rf"^[a-z0-9_]{{1,{STATUS_MAX}}}$")]
 
 
@@ -113,9 +111,10 @@ ColumnName = Annotated[str, StringConstraints(pattern=rf"^[a-z0-9_]{{1,{STATUS_M
 class BoardIn(Request):
     name: BoardName
     description: Description = ""
-    columns: Annotated[list[ColumnName], Field(min_length=1, max_length=COLUMNS_MAX)] = Field(
-        default_factory=lambda: list(DEFAULT_COLUMNS)
-    )
+    columns: Annotated[
+        list[ColumnName],
+        Field(min_length=1, max_length=COLUMNS_MAX, json_schema_extra={"uniqueItems": True}),
+    ] = Field(default_factory=lambda: list(DEFAULT_COLUMNS))
 
     @field_validator("columns")
     @classmethod

@@ -24,7 +24,7 @@ from hub.services.boards import (
     flush_or_conflict,
     name_starts_with,
 )
-from hub.services.commands import Request, UsernameRef
+from hub.services.commands import NOT_BLANK, Request, UsernameRef
 from hub.services.notifications import Target, notify
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
@@ -63,9 +63,7 @@ async def get_room(session: AsyncSession, actor: Actor, room_id: int) -> dict[st
 
 
 INITIAL_MEMBERS_MAX = 10_000  # a room of a whole organisation; the request size bounds it too
-RoomName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ROOM_NAME_MAX)
-]
+RoomName = Annotated[str, StringConstraints(min_length=1, max_length=ROOM_NAME_MAX), NOT_BLANK]
 
 
 # POST /api/v1/boards/{id}/rooms and the dashboard's new-room form both validate with this.
