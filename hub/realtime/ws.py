@@ -22,7 +22,7 @@ from hub.errors import Forbidden, Unauthenticated
 from hub.events import user_stream
 from hub.frames import error_frame
 from hub.realtime.budget import FrameBudget
-from hub.realtime.connection import Connection
+from hub.realtime.connection import CloseReason, Connection
 from hub.realtime.handlers import FrameHandler
 
 log = structlog.get_logger(__name__)
@@ -113,7 +113,7 @@ class ClientSocket(web.WebSocketResponse):
                 if not budget.spend(time.monotonic()):
                     log.warning("ws frame budget exceeded", user=viewer.username)
                     connection.send(_OVER_BUDGET)
-                    connection.close(WSCloseCode.POLICY_VIOLATION, "too many frames")
+                    connection.close(CloseReason.FRAME_BUDGET)
                     break
                 if message.type == WSMsgType.TEXT:
                     valid = await handler.handle(message.data)
@@ -127,11 +127,11 @@ class ClientSocket(web.WebSocketResponse):
                     continue
                 invalid_in_a_row = 0 if valid else invalid_in_a_row + 1
                 if invalid_in_a_row >= settings.ws_max_invalid_frames:
-                    connection.close(WSCloseCode.POLICY_VIOLATION, "too many invalid frames")
+                    connection.close(CloseReason.INVALID_FRAMES)
                     break
         except Exception:  # past the middlewares: errors_as_json no longer sees this one
             log.exception("unhandled error", method=request.method, path=request.path)
-            connection.finish()
+            connection.finish(CloseReason.ERROR)
             await self.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
         finally:
             await handler.disconnected()
