@@ -38,6 +38,7 @@ from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.revoker import Revoker
 from hub.realtime.session_check import SessionCheck
 from hub.realtime.ws import websocket
+from hub.realtime_metrics import RealtimeCollector
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings, load_or_create_secret_key
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_realtime)
+    app.cleanup_ctx.append(_observed)
     app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
     app.router.add_get("/ws", websocket)
@@ -101,7 +103,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     broker = InProcessBroker()
     app[BROKER] = broker
     app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=settings.replay_max_events)
-    app[WRITER] = Writer(app[DATABASE], broker, batch_max=settings.write_batch_max)
+    app[WRITER] = Writer(
+        app[DATABASE],
+        broker,
+        batch_max=settings.write_batch_max,
+        commit_seconds=app[METRICS].commit_seconds.observe,
+    )
     app[POSTING] = Posting(app[WRITER], app[SEND_THROTTLE], max_bytes=settings.max_message_bytes)
     app[PRESENCE] = PresenceAnnouncer(
         broker, app[FANOUT].online, interval_s=settings.presence_interval_s
@@ -118,3 +125,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     app[PRESENCE].close()
     await app[FANOUT].close()
     await broker.close()
+
+
+async def _observed(app: web.Application) -> AsyncIterator[None]:
+    """What /metrics reads of the real-time objects at each scrape."""
+    metrics = app[METRICS]
+    collector = RealtimeCollector(app[CONNECTIONS], app[FANOUT], app[WRITER])
+    metrics.registry.register(collector)
+    yield
+    metrics.registry.unregister(collector)

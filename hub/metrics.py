@@ -1,4 +1,9 @@
-"""Prometheus metrics, kept in a registry of the application's own (tests build many apps)."""
+"""Prometheus metrics, kept in a registry of the application's own (tests build many apps).
+
+Here are the HTTP metrics and the histograms observed once per event of their own (a
+committed batch); what the real-time objects count on their hot paths is read
+from them when /metrics is scraped (hub.realtime_metrics).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class Metrics:
@@ -23,6 +30,12 @@ class Metrics:
             "hub_http_request_duration_seconds",
             "HTTP request handling time",
             ["method", "route"],
+            registry=self.registry,
+        )
+        self.commit_seconds = Histogram(
+            "hub_commit_seconds",
+            "Time of a committed write batch's transaction, from BEGIN to COMMIT",
+            buckets=SECONDS_BUCKETS,
             registry=self.registry,
         )
 
