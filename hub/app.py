@@ -20,6 +20,7 @@ from hub.appkeys import (
     PASSWORDS,
     POSTING,
     PRESENCE,
+    REFUSALS,
     REVOKER,
     SECRET_KEY,
     SEND_THROTTLE,
@@ -39,6 +40,7 @@ from hub.realtime.revoker import Revoker
 from hub.realtime.session_check import SessionCheck
 from hub.realtime.ws import websocket
 from hub.realtime_metrics import RealtimeCollector
+from hub.refusals import Refusals
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings, load_or_create_secret_key
@@ -69,6 +71,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
+    app[REFUSALS] = Refusals()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_observed)
@@ -130,7 +133,7 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
 async def _observed(app: web.Application) -> AsyncIterator[None]:
     """What /metrics reads of the real-time objects at each scrape."""
     metrics = app[METRICS]
-    collector = RealtimeCollector(app[CONNECTIONS], app[FANOUT], app[WRITER])
+    collector = RealtimeCollector(app[CONNECTIONS], app[FANOUT], app[WRITER], app[REFUSALS])
     metrics.registry.register(collector)
     yield
     metrics.registry.unregister(collector)

@@ -43,13 +43,19 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
+def route_template(request: web.Request) -> str:
+    """The request's route as it was declared (`/api/v1/rooms/{id}`): a label's values must be
+    few, and paths are not."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
 def metrics_middleware(metrics: Metrics) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def observe(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        route = request.match_info.route.resource
-        route_name = route.canonical if route is not None else "unmatched"
+        route_name = route_template(request)
         started = time.perf_counter()
         status = 500
         try:

@@ -1,7 +1,7 @@
 """What the real-time hub did, read from its objects' own counters when /metrics is scraped.
 
 The fan-out delivers over 100,000 frames a second; a prometheus_client counter per delivery
-would take a lock each time. So the sockets, the fan-out and the writer count
+would take a lock each time. So the sockets, the fan-out, the writer and the refusals count
 in plain integers where they do the work, and this collector turns those into metric
 families at scrape time: one pass over the open streams, nothing on the hot path.
 """
@@ -22,27 +22,33 @@ from prometheus_client.metrics_core import (
 from hub.realtime.connection import CloseReason
 from hub.realtime.fanout import Fanout
 from hub.realtime.open_connections import OpenConnections
+from hub.refusals import Refusals
 from hub.services.writer import Writer
 
 BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 # Label values shown from the start, at 0, so that a rate over the first one seen is right.
 STREAM_KINDS = ("board", "room", "task", "user")
+FRAME_ERROR_CODES = ("forbidden", "invalid", "not_found", "rate_limited", "too_large")
 
 Family = TypeVar("Family", CounterMetricFamily, GaugeMetricFamily)
 
 
 class RealtimeCollector:
-    """A prometheus_client collector of one app's sockets, fan-out and writer."""
+    """A prometheus_client collector of one app's sockets, fan-out, writer and refusals."""
 
-    def __init__(self, connections: OpenConnections, fanout: Fanout, writer: Writer) -> None:
+    def __init__(
+        self, connections: OpenConnections, fanout: Fanout, writer: Writer, refusals: Refusals
+    ) -> None:
         self._connections = connections
         self._fanout = fanout
         self._writer = writer
+        self._refusals = refusals
 
     def collect(self) -> Iterator[Metric]:
         yield from self._sockets()
         yield from self._streams()
         yield from self._writes()
+        yield from self._frames()
 
     def _sockets(self) -> Iterator[Metric]:
         connections = self._connections
@@ -98,6 +104,29 @@ class RealtimeCollector:
             "hub_write_failures_total",
             "Write jobs failed by storage, a commit hook or the broker",
             writer.failures,
+        )
+
+    def _frames(self) -> Iterator[Metric]:
+        refusals = self._refusals
+        yield CounterMetricFamily(
+            "hub_ws_frames_received_total", "Frames received from clients", refusals.frames_received
+        )
+        yield _labelled(
+            CounterMetricFamily(
+                "hub_ws_frames_rejected_total",
+                "Client frames answered with an error frame, by its code",
+                labels=["code"],
+            ),
+            refusals.frames_rejected,
+            zeros=FRAME_ERROR_CODES,
+        )
+        yield _labelled(
+            CounterMetricFamily(
+                "hub_rate_limited_total",
+                "Requests refused by a rate limit, by how they came and what for",
+                labels=["via", "what"],
+            ),
+            refusals.rate_limited,
         )
 
 

@@ -1,10 +1,11 @@
 """/metrics as the operator of a real-time hub reads it (issue 12): open sockets and streams,
 events published and delivered, replays, resets and gap fills, write batches and their commit
-time, and why sockets ended."""
+time, refused frames and rate-limited sends, and why sockets ended."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from hub.services.unit_of_work import JobEvent
 from tests.brokers import Bus
 from tests.conftest import Api, UserFactory
 from tests.realtime import connect, make_team
+from tests.test_webui import browser_login, get_page, page_csrf
 from tests.test_ws import raw_socket_that_never_reads
 
 Client = TestClient[web.Request, web.Application]
@@ -221,6 +223,107 @@ async def test_write_batches_their_commit_time_and_failed_writes(
     assert changed(after, failed, "hub_write_failures_total") == 1  # not the refusal: the 500
     assert changed(after, failed, "hub_write_batch_size_count") == 0  # neither committed
     assert changed(after, failed, "hub_commit_seconds_count") == 0
+
+
+@pytest.mark.settings(ws_max_invalid_frames=3, max_message_bytes=64)
+async def test_rejected_frames_are_counted_by_code_and_too_many_invalid_ones_close(
+    trio: tuple[Api, Api, Api], anonymous: Api
+) -> None:
+    alice, bob, _ = trio
+    team, bobs = await make_team(alice), await make_team(bob)
+    a = await connect(alice)
+    before = await scrape(anonymous)
+    await a.send(type="subscribe", stream=f"room:{bobs.room}")
+    assert (await a.receive_until("error"))["code"] == "not_found"
+    client_id = str(uuid.uuid4())
+    await a.send(type="message.send", room=team.room, body="x" * 65, client_id=client_id)
+    assert (await a.receive_until("error", client_id=client_id))["code"] == "too_large"
+    await a.send(type="ping")
+    await a.receive_until("pong")
+    await a.ws.send_str("not JSON")
+    assert (await a.receive_until("error"))["code"] == "invalid"
+    after = await scrape(anonymous)
+    assert changed(before, after, "hub_ws_frames_received_total") == 4
+    rejected = {
+        code: changed(before, after, "hub_ws_frames_rejected_total", code=code)
+        for code in ("forbidden", "invalid", "not_found", "rate_limited", "too_large")
+    }
+    assert rejected == {
+        "forbidden": 0,
+        "invalid": 1,
+        "not_found": 1,
+        "rate_limited": 0,
+        "too_large": 1,
+    }
+
+    await a.ws.send_str('{"type": "no.such.frame"}')
+    await a.ws.send_str("[]")  # the third invalid frame in a row
+    await a.until_closed()
+    closed = await scrape_until(
+        anonymous, lambda s: s("hub_ws_closed_total", reason="invalid_frames") == 1
+    )
+    assert changed(after, closed, "hub_ws_frames_rejected_total", code="invalid") == 2
+    assert changed(after, closed, "hub_ws_frames_received_total") == 2
+    assert closed("hub_ws_connections") == 0
+
+
+@pytest.mark.settings(ws_frames_per_second=5, ws_frame_burst=10)
+async def test_a_socket_over_its_frame_budget_is_counted_rate_limited_and_closed(
+    make_user: UserFactory, anonymous: Api
+) -> None:
+    a = await connect(await make_user("alice"))
+    for _ in range(30):
+        await a.send(type="ping")
+    frames, _ = await a.until_closed()
+    after = await scrape_until(
+        anonymous, lambda s: s("hub_ws_closed_total", reason="frame_budget") == 1
+    )
+    answered = len([frame for frame in frames if frame["type"] == "pong"])
+    assert after("hub_ws_frames_received_total") == answered + 1  # and the one refused
+    assert after("hub_ws_frames_rejected_total", code="rate_limited") == 1
+    assert after("hub_rate_limited_total", via="ws", what="frames") == 1
+
+
+@pytest.mark.settings(send_rate_per_minute=1, login_failures_per_minute=1)
+async def test_rate_limited_sends_and_logins_are_counted_by_how_they_came(
+    client: Client, make_user: UserFactory, anonymous: Api
+) -> None:
+    alice = await make_user("alice")
+    team = await make_team(alice)
+    a = await connect(alice)
+    await a.send_message(team.room, "the one send a minute allows")
+    client_id = str(uuid.uuid4())
+    await a.send(type="message.send", room=team.room, body="too soon", client_id=client_id)
+    assert (await a.receive_until("error", client_id=client_id))["code"] == "rate_limited"
+    messages = f"/api/v1/rooms/{team.room}/messages"
+    assert (await alice.post(messages, {"body": "too soon"}))[0] == 429
+    await browser_login(client, "alice")
+    _, page, _ = await get_page(client, f"/messaging/room/{team.room}/")
+    form = {"body": "too soon", "csrf_token": page_csrf(page)}
+    async with client.post(f"/messaging/room/{team.room}/", data=form) as response:
+        assert response.status == 429
+    client.session.cookie_jar.clear()
+    wrong = {"username": "alice", "password": "wrong"}
+    assert (await anonymous.post("/api/v1/auth/login", wrong))[0] == 401  # the one failure
+    assert (await anonymous.post("/api/v1/auth/login", wrong))[0] == 429
+    async with client.post("/login", data={**wrong, "next": "/"}) as response:
+        assert response.status == 429
+
+    after = await scrape(anonymous)
+    limited = {
+        (labels["via"], labels["what"]): value
+        for (name, label_set), value in after.samples.items()
+        if name == "hub_rate_limited_total" and (labels := dict(label_set))
+    }
+    assert limited == {
+        ("ws", "message.send"): 1,
+        ("http", "/api/v1/rooms/{id}/messages"): 1,
+        ("form", "/messaging/room/{id}/"): 1,
+        ("http", "/api/v1/auth/login"): 1,
+        ("form", "/login"): 1,
+    }
+    assert after("hub_ws_frames_rejected_total", code="rate_limited") == 1
+    await a.close()
 
 
 @pytest.mark.settings(ws_send_buffer_bytes=65_536, send_rate_per_minute=0)
