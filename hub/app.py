@@ -31,6 +31,7 @@ from hub.auth.passwords import Passwords
 from hub.auth.throttle import LoginThrottle
 from hub.broker import InProcessBroker
 from hub.db.engine import Database, create_engine
+from hub.loop_lag import LoopLag
 from hub.metrics import Metrics, metrics_middleware
 from hub.ratelimit import SendThrottle
 from hub.realtime.fanout import Fanout
@@ -131,9 +132,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _observed(app: web.Application) -> AsyncIterator[None]:
-    """What /metrics reads of the real-time objects at each scrape."""
+    """What /metrics reads of the real-time objects at each scrape, and the loop-lag timer."""
     metrics = app[METRICS]
     collector = RealtimeCollector(app[CONNECTIONS], app[FANOUT], app[WRITER], app[REFUSALS])
     metrics.registry.register(collector)
+    lag = LoopLag(metrics.loop_lag.observe)
+    lag.start()
     yield
+    lag.stop()
     metrics.registry.unregister(collector)

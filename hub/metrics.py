@@ -1,7 +1,7 @@
 """Prometheus metrics, kept in a registry of the application's own (tests build many apps).
 
 Here are the HTTP metrics and the histograms observed once per event of their own (a
-committed batch); what the real-time objects count on their hot paths is read
+committed batch, a loop-lag tick); what the real-time objects count on their hot paths is read
 from them when /metrics is scraped (hub.realtime_metrics).
 """
 
@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from hub import loop_lag
 
 SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -35,6 +37,12 @@ class Metrics:
         self.commit_seconds = Histogram(
             "hub_commit_seconds",
             "Time of a committed write batch's transaction, from BEGIN to COMMIT",
+            buckets=SECONDS_BUCKETS,
+            registry=self.registry,
+        )
+        self.loop_lag = Histogram(
+            "hub_event_loop_lag_seconds",
+            f"How late the event loop ran a timer due every {loop_lag.INTERVAL_S} s",
             buckets=SECONDS_BUCKETS,
             registry=self.registry,
         )

@@ -1,10 +1,11 @@
 """/metrics as the operator of a real-time hub reads it (issue 12): open sockets and streams,
 events published and delivered, replays, resets and gap fills, write batches and their commit
-time, refused frames and rate-limited sends, and why sockets ended."""
+time, refused frames and rate-limited sends, why sockets ended, and the event loop's lag."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -366,6 +367,20 @@ async def test_a_missed_heartbeat_and_an_ended_session_are_counted(
     )
     assert after("hub_ws_closed_total", reason="heartbeat_missed") == 1
     assert after("hub_ws_connections") == 0
+
+
+async def test_a_blocked_event_loop_shows_as_lag(anonymous: Api) -> None:
+    ticks = "hub_event_loop_lag_seconds_count"
+    before = await scrape(anonymous)
+    time.sleep(1.2)  # noqa: ASYNC251  # blocks the hub's loop, as a blocking call in it would
+    after = await scrape_until(anonymous, lambda s: s(ticks) > before(ticks))
+
+    def late(reading: Scrape) -> float:
+        """Observations of more than half a second."""
+        return reading(ticks) - reading("hub_event_loop_lag_seconds_bucket", le="0.5")
+
+    assert late(after) - late(before) >= 1
+    assert changed(before, after, "hub_event_loop_lag_seconds_sum") >= 0.7
 
 
 async def test_sockets_closed_by_a_shutdown_are_counted_as_such(
