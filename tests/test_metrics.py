@@ -5,10 +5,12 @@ time, refused frames and rate-limited sends, why sockets ended, and the event lo
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -28,6 +30,7 @@ from tests.test_ws import raw_socket_that_never_reads
 
 Client = TestClient[web.Request, web.Application]
 KINDS = ("board", "room", "task", "user")
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @dataclass
@@ -381,6 +384,15 @@ async def test_a_blocked_event_loop_shows_as_lag(anonymous: Api) -> None:
 
     assert late(after) - late(before) >= 1
     assert changed(before, after, "hub_event_loop_lag_seconds_sum") >= 0.7
+
+
+async def test_the_readme_lists_every_metric_of_the_hub(anonymous: Api) -> None:
+    listed = set(re.findall(r"^\| `(hub_[a-z_]+)`", README.read_text(), re.MULTILINE))
+    families = (await scrape(anonymous)).families
+    # The parser names a counter's family without its _total, and reads the _created series
+    # prometheus_client adds to its own histograms as families of their own.
+    served = {name for name in families if not name.endswith("_created")}
+    assert {name.removesuffix("_total") for name in listed} == served
 
 
 async def test_sockets_closed_by_a_shutdown_are_counted_as_such(
