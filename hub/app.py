@@ -20,6 +20,7 @@ from hub.appkeys import (
     PASSWORDS,
     POSTING,
     PRESENCE,
+    REFUSALS,
     REVOKER,
     SECRET_KEY,
     SEND_THROTTLE,
@@ -30,6 +31,7 @@ from hub.auth.passwords import Passwords
 from hub.auth.throttle import LoginThrottle
 from hub.broker import InProcessBroker
 from hub.db.engine import Database, create_engine
+from hub.loop_lag import LoopLag
 from hub.metrics import Metrics, metrics_middleware
 from hub.ratelimit import SendThrottle
 from hub.realtime.fanout import Fanout
@@ -38,6 +40,8 @@ from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.revoker import Revoker
 from hub.realtime.session_check import SessionCheck
 from hub.realtime.ws import websocket
+from hub.realtime_metrics import RealtimeCollector
+from hub.refusals import Refusals
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings, load_or_create_secret_key
@@ -68,8 +72,10 @@ def create_app(settings: Settings) -> web.Application:
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
+    app[REFUSALS] = Refusals()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_realtime)
+    app.cleanup_ctx.append(_observed)
     app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
     app.router.add_get("/ws", websocket)
@@ -101,7 +107,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     broker = InProcessBroker()
     app[BROKER] = broker
     app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=settings.replay_max_events)
-    app[WRITER] = Writer(app[DATABASE], broker, batch_max=settings.write_batch_max)
+    app[WRITER] = Writer(
+        app[DATABASE],
+        broker,
+        batch_max=settings.write_batch_max,
+        commit_seconds=app[METRICS].commit_seconds.observe,
+    )
     app[POSTING] = Posting(app[WRITER], app[SEND_THROTTLE], max_bytes=settings.max_message_bytes)
     app[PRESENCE] = PresenceAnnouncer(
         broker, app[FANOUT].online, interval_s=settings.presence_interval_s
@@ -118,3 +129,15 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     app[PRESENCE].close()
     await app[FANOUT].close()
     await broker.close()
+
+
+async def _observed(app: web.Application) -> AsyncIterator[None]:
+    """What /metrics reads of the real-time objects at each scrape, and the loop-lag timer."""
+    metrics = app[METRICS]
+    collector = RealtimeCollector(app[CONNECTIONS], app[FANOUT], app[WRITER], app[REFUSALS])
+    metrics.registry.register(collector)
+    lag = LoopLag(metrics.loop_lag.observe)
+    lag.start()
+    yield
+    lag.stop()
+    metrics.registry.unregister(collector)

@@ -14,6 +14,7 @@ from hub.realtime.fanout import Fanout
 from hub.realtime.open_connections import OpenConnections
 from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.revoker import Revoker
+from hub.refusals import Refusals
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings
@@ -25,6 +26,7 @@ PASSWORDS = web.AppKey("passwords", Passwords)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 METRICS = web.AppKey("metrics", Metrics)
 SEND_THROTTLE = web.AppKey("send_throttle", SendThrottle)
+REFUSALS = web.AppKey("refusals", Refusals)
 BROKER = web.AppKey("broker", Broker)
 FANOUT = web.AppKey("fanout", Fanout)
 CONNECTIONS = web.AppKey("connections", OpenConnections)

@@ -1,4 +1,9 @@
-"""Prometheus metrics, kept in a registry of the application's own (tests build many apps)."""
+"""Prometheus metrics, kept in a registry of the application's own (tests build many apps).
+
+Here are the HTTP metrics and the histograms observed once per event of their own (a
+committed batch, a loop-lag tick); what the real-time objects count on their hot paths is read
+from them when /metrics is scraped (hub.realtime_metrics).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from hub import loop_lag
+
+SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class Metrics:
@@ -25,9 +34,28 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.commit_seconds = Histogram(
+            "hub_commit_seconds",
+            "Time of a committed write batch's transaction, from BEGIN to COMMIT",
+            buckets=SECONDS_BUCKETS,
+            registry=self.registry,
+        )
+        self.loop_lag = Histogram(
+            "hub_event_loop_lag_seconds",
+            f"How late the event loop ran a timer due every {loop_lag.INTERVAL_S} s",
+            buckets=SECONDS_BUCKETS,
+            registry=self.registry,
+        )
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def route_template(request: web.Request) -> str:
+    """The request's route as it was declared (`/api/v1/rooms/{id}`): a label's values must be
+    few, and paths are not."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
 
 
 def metrics_middleware(metrics: Metrics) -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -35,8 +63,7 @@ def metrics_middleware(metrics: Metrics) -> Callable[..., Awaitable[web.StreamRe
     async def observe(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        route = request.match_info.route.resource
-        route_name = route.canonical if route is not None else "unmatched"
+        route_name = route_template(request)
         started = time.perf_counter()
         status = 500
         try:

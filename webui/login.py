@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import BROKER, DATABASE, LOGIN_THROTTLE, PASSWORDS, SETTINGS
+from hub.appkeys import BROKER, DATABASE, LOGIN_THROTTLE, PASSWORDS, REFUSALS, SETTINGS
 from hub.auth.requests import (
     SESSION_COOKIE,
     check_same_origin,
@@ -16,6 +16,7 @@ from hub.auth.requests import (
 )
 from hub.auth.sessions import Viewer, close_session
 from hub.errors import RateLimited, Unauthenticated
+from hub.refusals import Via
 from hub.revocation import announce_session_ended
 from hub.services.accounts import LoginIn, authenticate
 from webui.forms import text_field
@@ -50,6 +51,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         context["error"] = "Wrong username or password."
         return await render(request, None, "login.html", context, status=401)
     except RateLimited as error:
+        request.app[REFUSALS].rate_limited_request(Via.FORM, request)
         context["error"] = "Too many failed logins. Try again in a minute."
         response = await render(request, None, "login.html", context, status=429)
         response.headers.update(error.headers())

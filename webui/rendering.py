@@ -12,10 +12,11 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from hub.appkeys import DATABASE
+from hub.appkeys import DATABASE, REFUSALS
 from hub.auth.requests import SESSION_COOKIE, optional_viewer
 from hub.auth.sessions import Viewer, viewer_for_token
-from hub.errors import HubError, NotFound, Unauthenticated
+from hub.errors import HubError, NotFound, RateLimited, Unauthenticated
+from hub.refusals import Via
 from hub.services.notifications import unread_count
 from hub.services.pagination import MAX_ID
 from webui.security import CSRF_FIELD, check_form_csrf, page_csrf_token
@@ -103,6 +104,8 @@ async def render(
 async def render_error(
     request: web.Request, viewer: Viewer | None, error: HubError
 ) -> web.Response:
+    if isinstance(error, RateLimited):
+        request.app[REFUSALS].rate_limited_request(Via.FORM, request)
     response = await render(request, viewer, "error.html", {"error": error}, status=error.status)
     response.headers.update(error.headers())
     return response

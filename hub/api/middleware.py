@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
-from hub.errors import HubError, wants_json
+from hub.appkeys import REFUSALS
+from hub.errors import HubError, RateLimited, wants_json
+from hub.refusals import Via
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +40,8 @@ async def errors_as_json(
     try:
         return await handler(request)
     except HubError as exc:
+        if isinstance(exc, RateLimited):
+            request.app[REFUSALS].rate_limited_request(Via.HTTP, request)
         return web.json_response(exc.body(), status=exc.status, headers=exc.headers())
     except web.HTTPException as exc:
         if exc.status < 400 or not wants_json(request):

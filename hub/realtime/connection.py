@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from datetime import datetime
+from enum import StrEnum
 
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -29,6 +30,32 @@ SLOW_CONSUMER_CLOSE = 4008
 # reconnect with the same credentials but log in again.
 SESSION_ENDED_CLOSE = 4001
 SESSION_ENDED_REASON = "the login session has ended: log in again"
+
+
+class CloseReason(StrEnum):
+    """Why a socket ended (the `reason` of /metrics' hub_ws_closed_total); CLIENT when the hub
+    did not end it: the client closed it or the connection dropped."""
+
+    CLIENT = "client"
+    FRAME_BUDGET = "frame_budget"
+    INVALID_FRAMES = "invalid_frames"
+    SESSION_ENDED = "session_ended"
+    SLOW_CONSUMER = "slow_consumer"
+    HEARTBEAT_MISSED = "heartbeat_missed"
+    SHUTDOWN = "shutdown"
+    ERROR = "error"
+
+
+# The close code and message the client gets for each reason the hub closes a socket for.
+_CLOSE_FRAMES = {
+    CloseReason.FRAME_BUDGET: (WSCloseCode.POLICY_VIOLATION, "too many frames"),
+    CloseReason.INVALID_FRAMES: (WSCloseCode.POLICY_VIOLATION, "too many invalid frames"),
+    CloseReason.SESSION_ENDED: (SESSION_ENDED_CLOSE, SESSION_ENDED_REASON),
+    CloseReason.SLOW_CONSUMER: (
+        SLOW_CONSUMER_CLOSE,
+        "slow consumer: reconnect and resume with since",
+    ),
+}
 _CLOSE_TIMEOUT_S = 2.0
 _TEXT_FINAL = 0x81  # FIN + opcode 1 (text)
 _PING = b"\x89\x00"  # FIN + opcode 9 (ping), no payload, unmasked
@@ -54,6 +81,7 @@ class Connection:
         "_max_buffer",
         "_quiet_ticks",
         "_transport",
+        "close_reason",
         "streams",
         "viewer",
         "ws",
@@ -75,6 +103,7 @@ class Connection:
         self._closing = False
         self._closer: asyncio.Task[None] | None = None
         self._quiet_ticks = 0
+        self.close_reason = CloseReason.CLIENT
 
     def joined(self, stream: str) -> None:
         if stream not in self.streams:
@@ -107,7 +136,7 @@ class Connection:
                 user=self.viewer.username,
                 backlog_bytes=transport.get_write_buffer_size(),
             )
-            self.close(SLOW_CONSUMER_CLOSE, "slow consumer: reconnect and resume with since")
+            self.close(CloseReason.SLOW_CONSUMER)
             return
         transport.write(wire)
 
@@ -132,7 +161,7 @@ class Connection:
         if self._closing:
             return
         if self.viewer.session_expires_at <= now:
-            self.close(SESSION_ENDED_CLOSE, SESSION_ENDED_REASON)
+            self.close(CloseReason.SESSION_ENDED)
             return
         self._quiet_ticks += 1
         if self._quiet_ticks == _PING_AFTER_TICKS:
@@ -140,13 +169,17 @@ class Connection:
         elif self._quiet_ticks > _PING_AFTER_TICKS:
             log.info("ws heartbeat missed", user=self.viewer.username)
             self._closing = True
+            self.close_reason = CloseReason.HEARTBEAT_MISSED
             self._transport.abort()
 
-    def close(self, code: int = WSCloseCode.GOING_AWAY, message: str = "") -> None:
-        """Stop sending and close the socket in the background (a slow peer cannot stall us)."""
+    def close(self, reason: CloseReason) -> None:
+        """Stop sending and close the socket in the background (a slow peer cannot stall us),
+        with the close code and message of `reason`."""
         if self._closing:
             return
         self._closing = True
+        self.close_reason = reason
+        code, message = _CLOSE_FRAMES[reason]
         self._closer = asyncio.get_running_loop().create_task(self._close_socket(code, message))
 
     async def closed(self) -> None:
@@ -167,8 +200,11 @@ class Connection:
         """Close the socket now and wait until it is closed (server shutdown)."""
         if not self._closing:
             self._closing = True
+            self.close_reason = CloseReason.SHUTDOWN
             await self._close_socket(WSCloseCode.GOING_AWAY, "the server is shutting down")
 
-    def finish(self) -> None:
-        """The socket is done: send nothing more."""
+    def finish(self, reason: CloseReason | None = None) -> None:
+        """The socket is done: send nothing more (and it ended for `reason`, if given)."""
         self._closing = True
+        if reason is not None:
+            self.close_reason = reason

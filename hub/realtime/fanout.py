@@ -10,6 +10,7 @@ live events held back meanwhile, so it sees no gap and no duplicate.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import structlog
@@ -52,7 +53,9 @@ class Channel:
         if opening is not None:
             opening.set()
 
-    def broadcast(self, frame: bytes, seq: int | None) -> None:
+    def broadcast(self, frame: bytes, seq: int | None) -> int:
+        """Write `frame` to every live subscriber, hold it for those being replayed to; how
+        many it was written to."""
         if self.live:
             wire = text_frame(frame)
             for connection in self.live:
@@ -60,6 +63,7 @@ class Channel:
         if seq is not None:
             for held in self.replaying.values():
                 held.append((seq, frame))
+        return len(self.live)
 
     @property
     def empty(self) -> bool:
@@ -67,11 +71,19 @@ class Channel:
 
 
 class Fanout:
+    """The channels of this process; what they did is counted in plain integers (a lock or a
+    call per delivery would cost the hot path), which /metrics reads when scraped."""
+
     def __init__(self, broker: Broker, database: Database, *, replay_limit: int) -> None:
         self._broker = broker
         self._database = database
         self._replay_limit = replay_limit
         self._channels: dict[str, Channel] = {}
+        self.delivered = 0  # live frames (events, typing, presence) written to sockets
+        self.replays = 0  # subscribes with `since` answered from storage
+        self.replayed_events = 0
+        self.resets = 0  # subscribes with `since` answered by `reset`
+        self.gap_fills = 0  # reads of the log that filled a gap the broker left
 
     def deliver(self, message: BrokerMessage) -> None:
         """Take one broker message (called on the event loop, never awaits): the broker's
@@ -80,7 +92,7 @@ class Fanout:
         if channel is None:
             return
         if message.seq is None:
-            channel.broadcast(message.frame, None)
+            self.delivered += channel.broadcast(message.frame, None)
         elif not channel.ready or message.seq > channel.head + 1:
             channel.early[message.seq] = message.frame
             self._watch_gap(channel)
@@ -99,6 +111,11 @@ class Fanout:
         channel = self._channels.get(stream)
         return [] if channel is None else [*channel.live, *channel.replaying]
 
+    def subscriptions(self) -> Iterator[tuple[str, int]]:
+        """Each open stream and how many sockets are on it (live or being replayed to)."""
+        for stream, channel in self._channels.items():
+            yield stream, len(channel.live) + len(channel.replaying)
+
     async def join(self, connection: Connection, stream: str, since: int | None) -> None:
         """Subscribe `connection`: replay after `since`, then `subscribed`, then live events."""
         channel = await self._open(stream)
@@ -116,9 +133,11 @@ class Fanout:
             if connection.closing or not still_joining:  # closed, or revoked meanwhile
                 return
             if reached is None:
+                self.resets += 1
                 connection.send(reset_frame(stream))
                 self._go_live(channel, connection, channel.head, [])
             else:
+                self.replays += 1
                 self._go_live(channel, connection, reached, held)
         finally:
             if channel.empty:
@@ -185,6 +204,7 @@ class Fanout:
             return None
         for event in events:
             await connection.send_paced(event_frame(event))
+        self.replayed_events += len(events)
         return until
 
     def _go_live(
@@ -194,12 +214,13 @@ class Fanout:
         for held_seq, frame in held:
             if held_seq > seq:
                 connection.send(frame)
+                self.delivered += 1
         channel.live[connection] = None
         connection.joined(channel.stream)
 
     def _advance(self, channel: Channel, seq: int, frame: bytes) -> None:
         channel.head = seq
-        channel.broadcast(frame, seq)
+        self.delivered += channel.broadcast(frame, seq)
         self._drain_early(channel)
 
     def _drain_early(self, channel: Channel) -> None:
@@ -208,7 +229,7 @@ class Fanout:
             del early[seq]
         while (frame := early.pop(channel.head + 1, None)) is not None:
             channel.head += 1
-            channel.broadcast(frame, channel.head)
+            self.delivered += channel.broadcast(frame, channel.head)
 
     def _watch_gap(self, channel: Channel) -> None:
         if channel.gap_filler is None or channel.gap_filler.done():
@@ -234,9 +255,12 @@ class Fanout:
             except Exception:
                 log.exception("gap fill failed", stream=channel.stream)
                 continue
+            head = channel.head
             for event in missing:
                 if event.seq == channel.head + 1:
                     self._advance(channel, event.seq, event_frame(event))
+            if channel.head > head:
+                self.gap_fills += 1
 
     def _close(self, channel: Channel) -> None:
         if self._channels.get(channel.stream) is not channel:

@@ -11,9 +11,9 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, REVOKER, SETTINGS
+from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, REFUSALS, REVOKER, SETTINGS
 from hub.broker import BrokerMessage
-from hub.errors import HubError, Invalid, NotFound
+from hub.errors import HubError, Invalid, NotFound, RateLimited
 from hub.events import Origin, user_stream
 from hub.frames import PONG, ack_frame, error_frame, typing_frame
 from hub.realtime.authorize import authorize_stream
@@ -29,6 +29,7 @@ from hub.realtime.client_frames import (
     Unsubscribe,
 )
 from hub.realtime.connection import Connection
+from hub.refusals import Via
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
 from hub.services.threads import Thread
@@ -50,9 +51,11 @@ class FrameHandler:
         self._origin = origin
         self._connection = connection
         self._settings = app[SETTINGS]
+        self._refusals = app[REFUSALS]
         self._last_typing: dict[str, float] = {}
 
     def refuse(self, message: str, **where: Any) -> bool:
+        self._refusals.frames_rejected["invalid"] += 1
         self._connection.send(error_frame("invalid", message, **where))
         return False
 
@@ -78,6 +81,9 @@ class FrameHandler:
         try:
             await self._dispatch(frame)
         except HubError as exc:
+            self._refusals.frames_rejected[exc.code] += 1
+            if isinstance(exc, RateLimited):
+                self._refusals.rate_limited[Via.WS, kind] += 1
             where = {"client_id": client_id} if client_id is not None else {"stream": stream}
             self._connection.send(error_frame(exc.code, exc.message, **where))
             return not isinstance(exc, Invalid)

@@ -10,9 +10,10 @@ checked against storage (hub.realtime.session_check).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from hub.db.types import utcnow
-from hub.realtime.connection import Connection
+from hub.realtime.connection import CloseReason, Connection
 from hub.realtime.session_check import SessionCheck
 
 
@@ -22,14 +23,22 @@ class OpenConnections:
         self._tick_s = heartbeat_s / 2
         self._ticker: asyncio.TimerHandle | None = None
         self._sessions = sessions
+        self.opened = 0  # sockets ever added, and those discarded by why they ended
+        self.closed: Counter[CloseReason] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._open)
 
     def add(self, connection: Connection) -> None:
         self._open.add(connection)
+        self.opened += 1
         if self._ticker is None:
             self._ticker = asyncio.get_running_loop().call_later(self._tick_s, self._tick)
 
     def discard(self, connection: Connection) -> None:
+        """`connection` has ended (its reader's last act): forget it, and count why it ended."""
         self._open.discard(connection)
+        self.closed[connection.close_reason] += 1
 
     def _tick(self) -> None:
         now = utcnow()

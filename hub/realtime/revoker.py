@@ -17,7 +17,7 @@ import time
 
 from hub.broker import BrokerMessage
 from hub.frames import unsubscribed_frame
-from hub.realtime.connection import SESSION_ENDED_CLOSE, SESSION_ENDED_REASON, Connection
+from hub.realtime.connection import CloseReason, Connection
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
 from hub.revocation import Revocation, SessionEnded, StreamsRevoked, read_revocation
@@ -44,7 +44,7 @@ class Revoker:
             case SessionEnded(session_id):
                 for connection in sockets:
                     if connection.viewer.session_id == session_id:
-                        connection.close(SESSION_ENDED_CLOSE, SESSION_ENDED_REASON)
+                        connection.close(CloseReason.SESSION_ENDED)
             case StreamsRevoked(streams):
                 now = time.monotonic()
                 self._recent = {k: at for k, at in self._recent.items() if now - at < _REMEMBER_S}

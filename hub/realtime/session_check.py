@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.auth.sessions import open_session_ids
 from hub.db.engine import Database
-from hub.realtime.connection import SESSION_ENDED_CLOSE, SESSION_ENDED_REASON, Connection
+from hub.realtime.connection import CloseReason, Connection
 
 log = structlog.get_logger(__name__)
 
@@ -59,7 +59,7 @@ class SessionCheck:
         for session_id, ended in by_session.items():
             if session_id not in still_open:
                 for connection in ended:
-                    connection.close(SESSION_ENDED_CLOSE, SESSION_ENDED_REASON)
+                    connection.close(CloseReason.SESSION_ENDED)
 
     async def close(self) -> None:
         if self._running is not None:

@@ -15,15 +15,16 @@ from typing import Any
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from hub.appkeys import CONNECTIONS, DATABASE, FANOUT, SETTINGS
+from hub.appkeys import CONNECTIONS, DATABASE, FANOUT, REFUSALS, SETTINGS
 from hub.auth.requests import request_origin, request_token
 from hub.auth.sessions import Viewer, viewer_for_token
 from hub.errors import Forbidden, Unauthenticated
 from hub.events import user_stream
 from hub.frames import error_frame
 from hub.realtime.budget import FrameBudget
-from hub.realtime.connection import Connection
+from hub.realtime.connection import CloseReason, Connection
 from hub.realtime.handlers import FrameHandler
+from hub.refusals import Via
 
 log = structlog.get_logger(__name__)
 
@@ -97,7 +98,7 @@ class ClientSocket(web.WebSocketResponse):
             self, transport, viewer, max_buffer_bytes=settings.ws_send_buffer_bytes
         )
         handler = FrameHandler(app, connection, request_origin(request))
-        open_connections = app[CONNECTIONS]
+        open_connections, refusals = app[CONNECTIONS], app[REFUSALS]
         open_connections.add(connection)
         budget = FrameBudget(
             settings.ws_frames_per_second, settings.ws_frame_burst, time.monotonic()
@@ -110,10 +111,13 @@ class ClientSocket(web.WebSocketResponse):
                 if message.type in _CLOSED:
                     break
                 connection.heard()
+                refusals.frames_received += 1
                 if not budget.spend(time.monotonic()):
                     log.warning("ws frame budget exceeded", user=viewer.username)
+                    refusals.frames_rejected["rate_limited"] += 1
+                    refusals.rate_limited[Via.WS, "frames"] += 1
                     connection.send(_OVER_BUDGET)
-                    connection.close(WSCloseCode.POLICY_VIOLATION, "too many frames")
+                    connection.close(CloseReason.FRAME_BUDGET)
                     break
                 if message.type == WSMsgType.TEXT:
                     valid = await handler.handle(message.data)
@@ -127,11 +131,11 @@ class ClientSocket(web.WebSocketResponse):
                     continue
                 invalid_in_a_row = 0 if valid else invalid_in_a_row + 1
                 if invalid_in_a_row >= settings.ws_max_invalid_frames:
-                    connection.close(WSCloseCode.POLICY_VIOLATION, "too many invalid frames")
+                    connection.close(CloseReason.INVALID_FRAMES)
                     break
         except Exception:  # past the middlewares: errors_as_json no longer sees this one
             log.exception("unhandled error", method=request.method, path=request.path)
-            connection.finish()
+            connection.finish(CloseReason.ERROR)
             await self.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
         finally:
             await handler.disconnected()

@@ -10,13 +10,17 @@ commit, and writes arriving while a commit runs share the next one. A lone job r
 Consecutive jobs of one `Bulk` kind (plain new messages) run together instead: one statement
 per table for all of them, not a savepoint and a few statements each. The commit hooks run
 last in the transaction, once per batch, with the typed events of its jobs.
+
+What it did is kept for /metrics: batches by size, events published by stream kind, failed
+jobs; and each committed batch's transaction time is handed to `commit_seconds`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import groupby
@@ -28,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.broker import Broker, BrokerMessage
 from hub.db.engine import Database
 from hub.db.event_log import EventLog
+from hub.errors import HubError
 from hub.events import HUB_ORIGIN, Origin
 from hub.frames import event_frame
 from hub.services.unit_of_work import RUN_ALONE, Bulk, CommitHook, Job, UnitOfWork
@@ -50,14 +55,24 @@ class _Waiting:
 class Writer:
     """The process's committer: runs write jobs in batches and publishes their events."""
 
-    def __init__(self, database: Database, broker: Broker, *, batch_max: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        broker: Broker,
+        *,
+        batch_max: int,
+        commit_seconds: Callable[[float], None] | None = None,
+    ) -> None:
         self.database = database
         self.broker = broker
         self.batch_max = batch_max
         self._hooks: list[CommitHook] = []
         self._waiting: deque[_Waiting] = deque()
         self._committer: asyncio.Task[None] | None = None
+        self._commit_seconds = commit_seconds
         self.batch_sizes: Counter[int] = Counter()  # committed batches by their number of jobs
+        self.published: Counter[str] = Counter()  # events published, by stream kind ("room")
+        self.failures = 0  # jobs failed by storage, a hook or the broker (not refusals)
 
     def add_commit_hook(self, hook: CommitHook) -> None:
         """Run `hook` in every batch's transaction from now on, after those already added."""
@@ -96,6 +111,7 @@ class Writer:
         if not batch:
             return
         alone = len(batch) == 1
+        started = time.perf_counter()
         try:
             async with self.database.write() as session:
                 log = EventLog(session)
@@ -112,12 +128,14 @@ class Writer:
         except Exception as exc:  # the commit or a hook failed (or a lone job raised)
             for waiting in batch:
                 if waiting.unit is not None or alone:
-                    _fail(waiting.result, exc)
+                    self._fail(waiting.result, exc)
             return
         except BaseException:
             for waiting in batch:
                 waiting.result.cancel()
             raise
+        if self._commit_seconds is not None:
+            self._commit_seconds(time.perf_counter() - started)
         self.batch_sizes[len(batch)] += 1
         for waiting in batch:
             if waiting.unit is not None:
@@ -139,7 +157,7 @@ class Writer:
             if alone:
                 raise
             log.rollback_to(mark)
-            _fail(waiting.result, exc)
+            self._fail(waiting.result, exc)
         else:
             waiting.unit = unit
 
@@ -158,7 +176,7 @@ class Writer:
             outcomes = [RUN_ALONE] * len(group)
         for waiting, unit, outcome in zip(group, units, outcomes, strict=True):
             if isinstance(outcome, Exception):
-                _fail(waiting.result, outcome)
+                self._fail(waiting.result, outcome)
             elif outcome is not RUN_ALONE:
                 waiting.value, waiting.unit = outcome, unit
         for waiting, outcome in zip(group, outcomes, strict=True):
@@ -173,9 +191,16 @@ class Writer:
                 await self.broker.publish(
                     BrokerMessage(event.stream, event.seq, event_frame(event))
                 )
+                self.published[event.stream.partition(":")[0]] += 1
         except Exception as exc:  # committed but not all published: the caller hears of it
             waiting.unit = None
-            _fail(waiting.result, exc)
+            self._fail(waiting.result, exc)
+
+    def _fail(self, result: asyncio.Future[Any], exc: Exception) -> None:
+        if not isinstance(exc, HubError):  # a refusal is the job's answer, not a failure
+            self.failures += 1
+        if not result.done():  # done: its caller was cancelled and no longer waits
+            result.set_exception(exc)
 
 
 def _bulk_groups(batch: list[_Waiting]) -> Iterator[tuple[Bulk | None, list[_Waiting]]]:
@@ -184,8 +209,3 @@ def _bulk_groups(batch: list[_Waiting]) -> Iterator[tuple[Bulk | None, list[_Wai
         batch, key=lambda waiting: getattr(waiting.job, "bulk", None) or waiting
     ):
         yield (None if isinstance(key, _Waiting) else key), list(run)
-
-
-def _fail(result: asyncio.Future[Any], exc: Exception) -> None:
-    if not result.done():  # done: its caller was cancelled and no longer waits
-        result.set_exception(exc)
