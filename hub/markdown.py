@@ -10,6 +10,8 @@ import re
 
 from markdown_it import MarkdownIt
 
+from hub.linkify import LinearLinkify, linkify_scheme, linkify_text
+
 _SAFE_URL = re.compile(r"(?:https?://|mailto:)", re.IGNORECASE)
 
 
@@ -19,12 +21,15 @@ def is_safe_url(url: str) -> bool:
 
 
 class ChatMarkdown(MarkdownIt):
-    """CommonMark with tables, strikethrough and bare-URL links; raw HTML stays text; a single
-    newline is a line break, as in a chat."""
+    """CommonMark with tables, strikethrough and bare-URL links (found in linear time:
+    `hub.linkify`); raw HTML stays text; a single newline is a line break, as in a chat."""
 
     def __init__(self) -> None:
         super().__init__("commonmark", {"html": False, "linkify": True, "breaks": True})
         self.enable(["table", "strikethrough", "linkify"])
+        self.linkify = LinearLinkify()
+        self.inline.ruler.at("linkify", linkify_scheme)
+        self.core.ruler.at("linkify", linkify_text)
 
     def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
         """Called with the normalised URL (entities decoded, control characters escaped)."""
