@@ -19,6 +19,7 @@ from hub.appkeys import (
     METRICS,
     POSTING,
     PRESENCE,
+    RENDER_POOL,
     SECRET_KEY,
     SEND_THROTTLE,
     SETTINGS,
@@ -34,6 +35,7 @@ from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.ws import websocket
+from hub.render_pool import RenderPool
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings, load_or_create_secret_key
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> web.Application:
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)
     app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_render_pool)
     app.cleanup_ctx.append(_realtime)
     app[CONNECTIONS] = OpenConnections(heartbeat_s=settings.ws_heartbeat_s)
     app.on_shutdown.append(_close_sockets)
@@ -86,6 +89,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await database.close()
 
 
+async def _render_pool(app: web.Application) -> AsyncIterator[None]:
+    pool = RenderPool(app[SETTINGS].render_workers, app[SETTINGS].render_deadline_s)
+    app[RENDER_POOL] = pool
+    yield
+    await pool.close()
+
+
 async def _realtime(app: web.Application) -> AsyncIterator[None]:
     """The broker between processes, this process's fan-out, the commit-then-publish writer and
     the one way posts come in through it."""
@@ -99,7 +109,10 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     app[FANOUT] = Fanout(broker, app[DATABASE], replay_limit=app[SETTINGS].replay_max_events)
     app[WRITER] = Writer(app[DATABASE], broker, batch_max=app[SETTINGS].write_batch_max)
     app[POSTING] = Posting(
-        app[WRITER], app[SEND_THROTTLE], max_bytes=app[SETTINGS].max_message_bytes
+        app[WRITER],
+        app[SEND_THROTTLE],
+        max_bytes=app[SETTINGS].max_message_bytes,
+        renderer=app[RENDER_POOL],
     )
     app[PRESENCE] = PresenceAnnouncer(
         broker, app[FANOUT].online, interval_s=app[SETTINGS].presence_interval_s

@@ -12,6 +12,7 @@ from hub.ratelimit import SendThrottle
 from hub.realtime.connection import OpenConnections
 from hub.realtime.fanout import Fanout
 from hub.realtime.presence import PresenceAnnouncer
+from hub.render_pool import RenderPool
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings
@@ -26,5 +27,6 @@ BROKER = web.AppKey("broker", Broker)
 FANOUT = web.AppKey("fanout", Fanout)
 CONNECTIONS = web.AppKey("connections", OpenConnections)
 WRITER = web.AppKey("writer", Writer)
+RENDER_POOL = web.AppKey("render_pool", RenderPool)
 POSTING = web.AppKey("posting", Posting)
 PRESENCE = web.AppKey("presence", PresenceAnnouncer)

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(16384, ge=1, le=1_048_576)
     max_request_bytes: int = Field(262_144, ge=1024)
     send_rate_per_minute: int = Field(300, ge=0)
+    render_workers: int = Field(2, ge=1, le=64)
+    render_deadline_s: float = Field(1.0, gt=0)
     login_failures_per_minute: int = Field(10, ge=1)
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65_536, ge=1024)

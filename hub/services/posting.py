@@ -4,8 +4,9 @@ the sender's rate limits, markdown and mentions, the dedupe key, the origin its 
 and the write through the group commit. Extra work a caller needs in the same transaction
 (`also`) runs with the post's own.
 
-A body's text (HTML, mentions, snippet) is derived before its write job is queued: the
-writer is one for everyone, so the job is handed finished values.
+A body's text (HTML, mentions, snippet) is derived before its write job is queued, off the
+event loop unless that is cheap (`RenderPool`): the writer is one for everyone, so the job
+is handed finished values.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 from hub.actors import Actor, PostActor
 from hub.events import Origin
-from hub.post_text import post_text
+from hub.post_text import PostText, post_text
 from hub.ratelimit import SendThrottle
+from hub.render_pool import RenderPool
 from hub.services.authors import Author
 from hub.services.post_changes import delete_post, edit_post
 from hub.services.post_rows import Draft
@@ -27,15 +29,24 @@ from hub.services.writer import Writer
 
 
 class Posting:
-    """Posts in, through `writer`: new ones (`submit`), edits and deletes.
+    """Posts in, through `writer`: new ones (`submit`), edits and deletes, their bodies
+    rendered by `renderer` (without one, in the event loop: for trusted text only).
 
     A person's sends are limited by `throttle`; a bridge's are not, since its platform limits
     its own users and a send refused here would be a message lost that the platform shows."""
 
-    def __init__(self, writer: Writer, throttle: SendThrottle | None, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        writer: Writer,
+        throttle: SendThrottle | None,
+        *,
+        max_bytes: int,
+        renderer: RenderPool | None = None,
+    ) -> None:
         self.writer = writer
         self.max_bytes = max_bytes
         self._throttle = throttle
+        self._renderer = renderer
 
     async def submit(
         self,
@@ -54,7 +65,7 @@ class Posting:
         if self._throttle is not None and isinstance(actor, Actor):
             await self._throttle.take(actor.id)
         body = checked_body(body, self.max_bytes)
-        draft = Draft(body, post_text(body), client_id)
+        draft = Draft(body, await self._post_text(body), client_id)
         job = self._job(thread, place_id, draft, actor=actor, origin=origin, also=also)
         return await self.writer.run(job, origin=origin)
 
@@ -105,7 +116,7 @@ class Posting:
     ) -> dict[str, Any]:
         """Change a post's body (its author; a bridge, what came from its platform)."""
         body = checked_body(body, self.max_bytes)
-        text = post_text(body)
+        text = await self._post_text(body)
 
         async def job(unit: UnitOfWork) -> dict[str, Any]:
             data = await edit_post(unit, thread, actor, post_id, body, text)
@@ -133,3 +144,8 @@ class Posting:
             return data
 
         return await self.writer.run(job, origin=origin)
+
+    async def _post_text(self, body: str) -> PostText:
+        if self._renderer is None:
+            return post_text(body)
+        return await self._renderer.post_text(body)
