@@ -129,6 +129,7 @@ class HubProcess:
             HUB_PORT=str(self.port),
             HUB_DATA_DIR=str(Path(self.workdir.name) / "data"),
             HUB_SEND_RATE_PER_MINUTE="0",
+            HUB_SEND_BYTES_PER_MINUTE="0",
             # Setup creates and logs in an account per socket: cheap hashes keep it short
             # (they are not on the measured path).
             HUB_PASSWORD_HASH_TIME_COST="1",

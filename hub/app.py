@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS] = metrics
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)
-    app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
+    app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute, settings.send_bytes_per_minute)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_render_pool)
     app.cleanup_ctx.append(_realtime)

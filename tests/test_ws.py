@@ -278,7 +278,7 @@ async def test_sends_over_the_rate_limit_are_refused(trio: tuple[Api, Api, Api])
     await a.close()
 
 
-@pytest.mark.settings(ws_send_buffer_bytes=65_536, send_rate_per_minute=0)
+@pytest.mark.settings(ws_send_buffer_bytes=65_536, send_rate_per_minute=0, send_bytes_per_minute=0)
 async def test_slow_consumer_is_disconnected_without_delaying_others(
     trio: tuple[Api, Api, Api],
 ) -> None:

@@ -32,8 +32,9 @@ class Posting:
     """Posts in, through `writer`: new ones (`submit`), edits and deletes, their bodies
     rendered by `renderer` (without one, in the event loop: for trusted text only).
 
-    A person's sends are limited by `throttle`; a bridge's are not, since its platform limits
-    its own users and a send refused here would be a message lost that the platform shows."""
+    A person's sends and edits are limited by `throttle`; a bridge's are not, since its
+    platform limits its own users and a send refused here would be a message lost that the
+    platform shows."""
 
     def __init__(
         self,
@@ -62,9 +63,9 @@ class Posting:
         """Post `body` in a room or on a task (the place's id, `thread` its kind) once it is
         committed and published; a resend (the same client_id from the same author, or the same
         platform message) answers with the post stored first."""
-        if self._throttle is not None and isinstance(actor, Actor):
-            await self._throttle.take(actor.id)
         body = checked_body(body, self.max_bytes)
+        if self._throttle is not None and isinstance(actor, Actor):
+            await self._throttle.take(actor.id, len(body.encode()))
         draft = Draft(body, await self._post_text(body), client_id)
         job = self._job(thread, place_id, draft, actor=actor, origin=origin, also=also)
         return await self.writer.run(job, origin=origin)
@@ -114,8 +115,11 @@ class Posting:
         origin: Origin,
         also: AlsoWork | None = None,
     ) -> dict[str, Any]:
-        """Change a post's body (its author; a bridge, what came from its platform)."""
+        """Change a post's body (its author; a bridge, what came from its platform). An edit
+        costs as much rendering as a new post: a person's counts against their byte limit."""
         body = checked_body(body, self.max_bytes)
+        if self._throttle is not None and isinstance(actor, Actor):
+            self._throttle.take_bytes(actor.id, len(body.encode()))
         text = await self._post_text(body)
 
         async def job(unit: UnitOfWork) -> dict[str, Any]:
