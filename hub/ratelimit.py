@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage
@@ -49,32 +50,32 @@ class SendThrottle:
 class ByteWindow:
     """Bytes each user sent in the last minute: every body's size and time, oldest first."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
+        self._clock = clock
         self._sent: dict[int, deque[tuple[float, int]]] = {}
         self._totals: dict[int, int] = {}
 
     def check(self, user_id: int, size: int) -> None:
         """Refuse (RateLimited) a body that would take the user past the limit, with the wait
         after which it would not."""
-        now = time.monotonic()
+        now = self._clock()
         self._forget_before(user_id, now - WINDOW_S)
         excess = self._totals.get(user_id, 0) + size - self.per_minute
         if excess <= 0:
             return
-        for sent_at, sent in self._sent.get(
-            user_id, ()
-        ):  # the oldest bodies leave the window first
+        # The oldest bodies leave the window first: the body fits once enough of them have.
+        for sent_at, sent in self._sent.get(user_id, ()):
             excess -= sent
             if excess <= 0:
                 raise RateLimited(
                     "sending too much text; slow down",
                     retry_after_s=math.ceil(sent_at + WINDOW_S - now),
                 )
-        raise ValueError(f"a {size}-byte body is over the limit of {self.per_minute} a minute")
+        raise ValueError(f"a {size}-byte body never fits in {self.per_minute} bytes a minute")
 
     def add(self, user_id: int, size: int) -> None:
-        self._sent.setdefault(user_id, deque()).append((time.monotonic(), size))
+        self._sent.setdefault(user_id, deque()).append((self._clock(), size))
         self._totals[user_id] = self._totals.get(user_id, 0) + size
 
     def _forget_before(self, user_id: int, start: float) -> None:
