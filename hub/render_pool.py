@@ -3,9 +3,10 @@ one of a few worker processes (`hub.render_worker`), each within a deadline.
 
 Rendering is pure Python and linear in the body, but a long hostile body still costs up to a
 few hundred milliseconds: in the loop, that would be a stall for every client, and a thread
-would not help (it holds the GIL). A worker that has not answered by the deadline is killed
-and replaced, and the body is shown as plain text (`fallback_text`), as it is when rendering
-fails. Workers start when first needed and are started again after they die.
+would not help (it holds the GIL). A body may use `deadline_s` of its worker's CPU time; one
+that needs more is shown as plain text (`fallback_text`), as it is when rendering fails. A
+worker that does not answer within `WALL_CLOCK_FACTOR` times the deadline (stuck, or starved
+of CPU) is killed and replaced. Workers start when first needed, and again after they die.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ log = structlog.get_logger(__name__)
 # it has a table, whose filled-in cells grow with its columns times its rows.
 IN_LOOP_CHARS = 256
 START_TIMEOUT_S = 30.0  # a worker's imports, on a machine as busy as it gets
+WALL_CLOCK_FACTOR = 10
 STOP_TIMEOUT_S = 2.0
 
 
@@ -35,11 +37,10 @@ def renders_in_loop(body: str) -> bool:
 
 class RenderPool:
     """`workers` processes rendering bodies one at a time each; a body that waits for one
-    waits its turn, and then has `deadline_s` seconds of the worker's time."""
+    waits its turn, and then has `deadline_s` seconds of the worker's CPU time."""
 
     def __init__(self, workers: int, deadline_s: float) -> None:
-        self._deadline_s = deadline_s
-        self._workers = [_Worker() for _ in range(workers)]
+        self._workers = [_Worker(deadline_s) for _ in range(workers)]
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         for worker in self._workers:
             self._idle.put_nowait(worker)
@@ -51,7 +52,7 @@ class RenderPool:
             return post_text(body)
         worker = await self._idle.get()
         try:
-            return await worker.post_text(body, self._deadline_s)
+            return await worker.post_text(body)
         finally:
             self._idle.put_nowait(worker)
 
@@ -62,11 +63,12 @@ class RenderPool:
 class _Worker:
     """One worker process, started when first needed, and again after it is killed."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadline_s: float) -> None:
+        self._deadline_s = deadline_s
         self._process: asyncio.subprocess.Process | None = None
         self._killed: list[asyncio.subprocess.Process] = []
 
-    async def post_text(self, body: str, deadline_s: float) -> PostText:
+    async def post_text(self, body: str) -> PostText:
         try:
             process = await self._started()
         except (OSError, EOFError, TimeoutError) as exc:
@@ -74,12 +76,12 @@ class _Worker:
             return fallback_text(body)
         assert process.stdin is not None and process.stdout is not None
         try:
-            async with asyncio.timeout(deadline_s):
+            async with asyncio.timeout(self._deadline_s * WALL_CLOCK_FACTOR):
                 process.stdin.write(frame(body.encode()))
                 await process.stdin.drain()
                 answer = await _read_frame(process.stdout)
         except TimeoutError:
-            log.warning("render_deadline_passed", deadline_s=deadline_s, chars=len(body))
+            log.error("render_worker_stuck", seconds=self._deadline_s * WALL_CLOCK_FACTOR)
             self._kill()
             return fallback_text(body)
         except (OSError, EOFError) as exc:
@@ -117,6 +119,7 @@ class _Worker:
             sys.executable,
             "-m",
             "hub.render_worker",
+            str(self._deadline_s),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )

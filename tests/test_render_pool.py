@@ -70,16 +70,31 @@ async def test_the_loop_runs_while_a_worker_renders(pool: RenderPool) -> None:
     assert ticks > 100
 
 
-async def test_a_body_past_its_deadline_is_plain_text_and_its_worker_replaced(
-    pool: RenderPool,
-) -> None:
-    await pool.post_text(LONG)
-    killed = worker_pid(pool)
-    pool._deadline_s = 0.001  # SLOW takes a hundred times as long
-    assert await pool.post_text(SLOW) == fallback_text(SLOW)
-    pool._deadline_s = 30.0
-    assert await pool.post_text(LONG) == post_text(LONG)
-    assert worker_pid(pool) != killed
+async def test_a_body_over_its_cpu_time_is_plain_text_and_its_worker_carries_on() -> None:
+    pool = RenderPool(workers=1, deadline_s=0.01)  # SLOW takes ten times as long
+    try:
+        plain = "x" * (IN_LOOP_CHARS + 1)
+        assert await pool.post_text(plain) == post_text(plain)
+        pid = worker_pid(pool)
+        assert await pool.post_text(SLOW) == fallback_text(SLOW)
+        assert await pool.post_text(plain) == post_text(plain)
+        assert worker_pid(pool) == pid
+    finally:
+        await pool.close()
+
+
+async def test_a_worker_that_does_not_answer_is_replaced() -> None:
+    pool = RenderPool(workers=1, deadline_s=0.01)  # gone after 0.1 s
+    try:
+        plain = "x" * (IN_LOOP_CHARS + 1)
+        await pool.post_text(plain)
+        stopped = worker_pid(pool)
+        os.kill(stopped, signal.SIGSTOP)  # it uses no CPU time, and never answers
+        assert await pool.post_text(plain + "!") == fallback_text(plain + "!")
+        assert await pool.post_text(plain) == post_text(plain)
+        assert worker_pid(pool) != stopped
+    finally:
+        await pool.close()
 
 
 async def test_a_worker_that_dies_costs_the_body_it_had(pool: RenderPool) -> None:
@@ -106,10 +121,14 @@ async def test_bodies_wait_their_turn_for_a_worker(pool: RenderPool) -> None:
     assert await asyncio.gather(*map(pool.post_text, bodies)) == list(map(post_text, bodies))
 
 
-def run_worker(*bodies: str) -> list[bytes]:
+def run_worker(*bodies: str, cpu_seconds: float = 30.0) -> list[bytes]:
     """The frames `serve` writes for `bodies`, in this process."""
     sink = io.BytesIO()
-    serve(io.BytesIO(b"".join(frame(body.encode()) for body in bodies)), sink)
+    handler = signal.getsignal(signal.SIGPROF)
+    try:
+        serve(io.BytesIO(b"".join(frame(body.encode()) for body in bodies)), sink, cpu_seconds)
+    finally:
+        signal.signal(signal.SIGPROF, handler)
     data, frames = sink.getvalue(), []
     while data:
         length = frame_length(data[:4])
@@ -122,6 +141,12 @@ def test_a_worker_says_it_is_ready_then_answers_each_body() -> None:
     ready, *answers = run_worker(LONG, "plain")
     assert ready == READY
     assert [decode_text(answer) for answer in answers] == [post_text(LONG), post_text("plain")]
+
+
+def test_a_worker_reports_a_body_over_its_cpu_time_and_goes_on() -> None:
+    _, over, fine = run_worker(SLOW, "plain", cpu_seconds=0.01)
+    assert decode_text(over) == "over 0.01 s of CPU time"
+    assert decode_text(fine) == post_text("plain")
 
 
 def test_a_worker_reports_a_body_that_fails_and_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
