@@ -101,8 +101,14 @@ class HubProcess:
     copied to a log file.
     """
 
-    def __init__(self, log: IO[bytes] | None, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log: IO[bytes] | None,
+        settings: dict[str, str] | None = None,
+        source: Path = REPO,
+    ) -> None:
         self.settings = settings or {}  # extra HUB_* variables for this hub
+        self.source = source  # the checkout whose `hub` package runs (this one by default)
         self.workdir = tempfile.TemporaryDirectory(prefix="taskflow-fanout-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -135,7 +141,7 @@ class HubProcess:
             HUB_PASSWORD_HASH_TIME_COST="1",
             HUB_PASSWORD_HASH_MEMORY_KIB="1024",
             PYTHONUNBUFFERED="1",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(self.source), env.get("PYTHONPATH")])),
         )
         env.update(self.settings)
         self._proc = await asyncio.create_subprocess_exec(

@@ -49,6 +49,14 @@ def _reference_bomb(size: int) -> str:
     return definition + "[a]" * ((size - len(definition)) // 3)
 
 
+# Not hostile: what the others compare with (a long plain paragraph, and long markdown).
+ORDINARY: dict[str, Callable[[int], str]] = {
+    "plain words": _repeat("words of a long message ", "@bob "),
+    "ordinary markdown": _repeat(
+        "- **bold**, `code` and a [link](https://example.com/x)\n", "@bob\n"
+    ),
+}
+
 FAMILIES: dict[str, Callable[[int], str]] = {
     # link and image labels
     "link openers": _repeat("[", "@bob "),
@@ -121,4 +129,4 @@ FAMILIES: dict[str, Callable[[int], str]] = {
 
 
 def hostile_body(family: str, size: int = MAX_SIZE) -> str:
-    return FAMILIES[family](size)
+    return {**ORDINARY, **FAMILIES}[family](size)
