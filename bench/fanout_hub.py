@@ -106,9 +106,11 @@ class HubProcess:
         log: IO[bytes] | None,
         settings: dict[str, str] | None = None,
         source: Path = REPO,
+        entry: tuple[str, ...] = ("-m", "hub"),
     ) -> None:
         self.settings = settings or {}  # extra HUB_* variables for this hub
         self.source = source  # the checkout whose `hub` package runs (this one by default)
+        self.entry = entry  # what `python` runs, given `serve`
         self.workdir = tempfile.TemporaryDirectory(prefix="taskflow-fanout-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -146,8 +148,7 @@ class HubProcess:
         env.update(self.settings)
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "hub",
+            *self.entry,
             "serve",
             cwd=self.workdir.name,
             env=env,

@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """Hostile posts against a hub: how long another client waits for its pings meanwhile.
 
-Starts its own hub (`python -m hub serve` on a free loopback port, SQLite in a temporary
-directory, no send limits; --hub-source runs another checkout's `hub`, e.g. an older commit
-unpacked with `git archive`), creates --posters people and an observer in one room, and for
-each family of tests/hostile_bodies.py (two ordinary ones first, to compare with): the
-posters each post --posts bodies of --size characters at once, in turn over HTTP, over the
-WebSocket and as an HTTP edit of their last post, while the observer sends a WebSocket
-`ping` as soon as its last `pong` came. Per family it prints the worst and the median ping
-round trip the observer saw while the family was posted (a stall of the hub's loop shows up
-there), the slowest post, and how many of the posts stored over HTTP got the plain-text
-fallback as their HTML (where that differs from the rendered HTML). It prints numbers, not
-verdicts.
+Starts its own hub (`serve` on a free loopback port, SQLite in a temporary directory, no
+send limits, run by bench/loop_probe.py; --hub-source runs another checkout's `hub`, e.g.
+an older commit unpacked with `git archive`), creates --posters people and an observer in
+one room, and for each family of tests/hostile_bodies.py (two ordinary ones first, to
+compare with): the posters each post --posts bodies of --size characters at once, in turn
+over HTTP, over the WebSocket and as an HTTP edit of their last post, while the observer
+sends a WebSocket `ping` as soon as its last `pong` came. Per family it prints the worst and
+the median ping round trip the observer saw while the family was posted, the slowest post,
+how many of the posts stored over HTTP got the plain-text fallback as their HTML (where that
+differs from the rendered HTML), and the latest the hub's event loop ran meanwhile with the
+CPU time its thread used then: a late loop that used little CPU was waiting for a core
+(another process had it), one that used it all was busy. It prints numbers, not verdicts.
 
   .venv/bin/python bench/hostile_posts.py
   .venv/bin/python bench/hostile_posts.py --families "scheme dots" "image openers" --posts 6
@@ -26,6 +27,7 @@ import html
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ import aiohttp
 import orjson
 from fanout import setup_room
 from fanout_hub import REPO, BenchError, HubProcess, bounded
+from loop_probe import lateness_between
 
 from hub.render import render_markdown
 
@@ -137,6 +140,7 @@ async def family_figures(
     trips = observer.between(started, time.monotonic())
     return {
         "family": name,
+        "window": (started, time.monotonic()),
         "chars": len(body),
         "worst_ping_ms": round(max(trips, default=0) * 1000, 1),
         "p50_ping_ms": round(statistics.median(trips) * 1000, 2) if trips else None,
@@ -155,8 +159,11 @@ def plain_html(body: str) -> str:
     return f"<p>{lines}</p>\n"
 
 
-async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    hub = HubProcess(None, source=args.hub_source)
+async def run(args: argparse.Namespace, probe_file: str) -> list[dict[str, Any]]:
+    probe = {"LOOP_PROBE_FILE": probe_file}
+    hub = HubProcess(
+        None, probe, args.hub_source, (str(Path(__file__).with_name("loop_probe.py")),)
+    )
     await bounded("starting the hub", 60, hub.start())
     admin = (hub.credentials["username"], hub.credentials["password"])
     rows: list[dict[str, Any]] = []
@@ -196,7 +203,8 @@ def format_row(row: dict[str, Any]) -> str:
     return (
         f"{row['family']:30} {row['chars']:6} {row['worst_ping_ms']:10} {row['p50_ping_ms']!s:>8}"
         f" {row['pings']:7} {row['slowest_post_ms']:10}"
-        f" {row['plain_text']:>4}/{row['stored_over_http']}"
+        f" {row['plain_text']:>3}/{row['stored_over_http']}"
+        f" {row.get('hub_late_ms', ''):>9} {row.get('hub_cpu_ms', ''):>7}"
     )
 
 
@@ -221,14 +229,20 @@ def main() -> None:
     args = parse_args()
     load = os.getloadavg()[0]
     print(f"hub: {args.hub_source}  load average at start: {load:.2f}")
+    with tempfile.TemporaryDirectory(prefix="taskflow-hostile-") as scratch:
+        probe_file = str(Path(scratch) / "loop.json")
+        try:
+            rows = asyncio.run(run(args, probe_file))
+        except BenchError as exc:
+            sys.exit(f"hostile_posts: {exc}")
+        for row in rows:
+            if "window" in row:
+                late, cpu = lateness_between(probe_file, *row.pop("window"))
+                row["hub_late_ms"], row["hub_cpu_ms"] = round(late * 1000, 1), round(cpu * 1000, 1)
     print(
         f"{'family':30} {'chars':>6} {'worst ping':>10} {'p50 ms':>8} {'pings':>7}"
-        f" {'slowest ms':>10} {'plain'}"
+        f" {'slowest ms':>10} {'plain':>5} {'loop late':>9} {'its CPU':>7}"
     )
-    try:
-        rows = asyncio.run(run(args))
-    except BenchError as exc:
-        sys.exit(f"hostile_posts: {exc}")
     for row in rows:
         print(format_row(row))
     measured = [row for row in rows if "error" not in row]
