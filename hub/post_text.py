@@ -4,7 +4,7 @@ mentions and the snippet its notifications show."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hub.markdown import PARSER
 from hub.mentions import NO_MENTIONS, MentionSet, parse_mentions
@@ -18,8 +18,7 @@ HTML_MAX_RATIO = 32
 _HTML_SLACK = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class PostText:
+class PostText(NamedTuple):  # a tuple: made for every post, and cheaper to make than a class
     html: str
     mentions: MentionSet
     snippet: str
