@@ -6,8 +6,9 @@ send limits, run by bench/loop_probe.py; --hub-source runs another checkout's `h
 an older commit unpacked with `git archive`), creates --posters people and an observer in
 one room, and for each family of tests/hostile_bodies.py (two ordinary ones first, to
 compare with): the posters each post --posts bodies of --size characters at once, in turn
-over HTTP, over the WebSocket and as an HTTP edit of their last post, while the observer
-sends a WebSocket `ping` as soon as its last `pong` came. Per family it prints the worst and
+over HTTP, over the WebSocket and as an HTTP edit of their last post, while the observer (a
+process of its own, bench/ping_observer.py) sends a WebSocket `ping` as soon as its last
+`pong` came. Per family it prints the worst and
 the median ping round trip the observer saw while the family was posted, the slowest post,
 how many of the posts stored over HTTP got the plain-text fallback as their HTML (where that
 differs from the rendered HTML), and the latest the hub's event loop ran meanwhile with the
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import html
 import os
 import statistics
@@ -37,32 +37,12 @@ import orjson
 from fanout import setup_room
 from fanout_hub import REPO, BenchError, HubProcess, bounded
 from loop_probe import lateness_between
+from ping_observer import Observer
 
 from hub.render import render_markdown
 
 sys.path.insert(0, str(REPO))
 from tests.hostile_bodies import FAMILIES, MAX_SIZE, ORDINARY, hostile_body  # needs REPO
-
-
-class Observer:
-    """A socket that pings as soon as its last pong came, noting when each round trip started
-    and how long it took."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.trips: list[tuple[float, float]] = []  # (started at, seconds)
-
-    async def run(self) -> None:
-        while True:
-            started = time.monotonic()
-            await self.ws.send_str('{"type":"ping"}')
-            while orjson.loads(await self.ws.receive_str()).get("type") != "pong":
-                pass
-            self.trips.append((started, time.monotonic() - started))
-
-    def between(self, start: float, end: float) -> list[float]:
-        """The round trips started in [start, end]: none that this process held up before."""
-        return [seconds for started, seconds in self.trips if start <= started <= end]
 
 
 class Poster:
@@ -137,7 +117,7 @@ async def family_figures(
         await asyncio.gather(*map(one, posters))
 
     await bounded(name, args.timeout, every_poster())
-    trips = observer.between(started, time.monotonic())
+    trips = await observer.between(started, time.monotonic())
     return {
         "family": name,
         "window": (started, time.monotonic()),
@@ -167,20 +147,20 @@ async def run(args: argparse.Namespace, probe_file: str) -> list[dict[str, Any]]
     await bounded("starting the hub", 60, hub.start())
     admin = (hub.credentials["username"], hub.credentials["password"])
     rows: list[dict[str, Any]] = []
+    observer = Observer()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as http:
         try:
             room, tokens = await setup_room(http, hub.url, admin, args.posters + 1, 8)
             ws_url = "ws" + hub.url.removeprefix("http") + "/ws"
             sockets = [
                 await http.ws_connect(ws_url, headers={"Authorization": f"Bearer {t}"})
-                for t in tokens
+                for t in tokens[1:]
             ]
-            observer = Observer(sockets[0])
             posters = [
                 Poster(http, hub.url, token, room, ws)
-                for token, ws in zip(tokens[1:], sockets[1:], strict=True)
+                for token, ws in zip(tokens[1:], sockets, strict=True)
             ]
-            pinging = asyncio.create_task(observer.run())
+            await observer.start(ws_url, tokens[0])
             for name in args.families:
                 progress(f"{name} ...")
                 try:
@@ -189,10 +169,8 @@ async def run(args: argparse.Namespace, probe_file: str) -> list[dict[str, Any]]
                     rows.append({"family": name, "error": str(exc)})
                     break
                 progress(format_row(rows[-1]))
-            pinging.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinging
         finally:
+            await observer.stop()
             await hub.stop()
     return rows
 
