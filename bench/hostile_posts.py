@@ -8,12 +8,12 @@ one room, and for each family of tests/hostile_bodies.py (two ordinary ones firs
 compare with): the posters each post --posts bodies of --size characters at once, in turn
 over HTTP, over the WebSocket and as an HTTP edit of their last post, while the observer (a
 process of its own, bench/ping_observer.py) sends a WebSocket `ping` as soon as its last
-`pong` came. Per family it prints the worst and
-the median ping round trip the observer saw while the family was posted, the slowest post,
-how many of the posts stored over HTTP got the plain-text fallback as their HTML (where that
-differs from the rendered HTML), and the latest the hub's event loop ran meanwhile with the
-CPU time its thread used then: a late loop that used little CPU was waiting for a core
-(another process had it), one that used it all was busy. It prints numbers, not verdicts.
+`pong` came. Per family it prints the worst and the median ping round trip the observer saw
+while the family was posted, the slowest post, how many of the posts stored over HTTP got
+the plain-text fallback as their HTML (where that differs from the rendered HTML), and the
+latest the hub's event loop ran meanwhile with the CPU time its thread used then: a late
+loop that used little CPU was waiting for a core (another process had it), one that used it
+all was busy. It prints numbers, not verdicts.
 
   .venv/bin/python bench/hostile_posts.py
   .venv/bin/python bench/hostile_posts.py --families "scheme dots" "image openers" --posts 6

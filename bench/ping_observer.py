@@ -42,18 +42,21 @@ class Observer:
         self.trips: list[tuple[float, float]] = []
         self._process: asyncio.subprocess.Process | None = None
         self._reading: asyncio.Task[None] | None = None
+        self._pinging = asyncio.Event()
 
     async def start(self, url: str, token: str) -> None:
         self._process = await asyncio.create_subprocess_exec(
             sys.executable, __file__, url, token, stdout=asyncio.subprocess.PIPE
         )
         self._reading = asyncio.create_task(self._read())
+        await self._pinging.wait()
 
     async def _read(self) -> None:
         assert self._process is not None and self._process.stdout is not None
         async for line in self._process.stdout:
             started, seconds = line.split()
             self.trips.append((float(started), float(seconds)))
+            self._pinging.set()
 
     async def between(self, start: float, end: float) -> list[float]:
         """The round trips started in [start, end] (once the observer has reported them)."""
