@@ -101,8 +101,16 @@ class HubProcess:
     copied to a log file.
     """
 
-    def __init__(self, log: IO[bytes] | None, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log: IO[bytes] | None,
+        settings: dict[str, str] | None = None,
+        source: Path = REPO,
+        entry: tuple[str, ...] = ("-m", "hub"),
+    ) -> None:
         self.settings = settings or {}  # extra HUB_* variables for this hub
+        self.source = source  # the checkout whose `hub` package runs (this one by default)
+        self.entry = entry  # what `python` runs, given `serve`
         self.workdir = tempfile.TemporaryDirectory(prefix="taskflow-fanout-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -132,18 +140,18 @@ class HubProcess:
             # Full-speed senders are machines, at 60 messages/s each and more: lift the
             # per-socket frame budget out of their way (bench/isolation.py sets it back).
             HUB_WS_FRAMES_PER_SECOND="1000000",
+            HUB_SEND_BYTES_PER_MINUTE="0",
             # Setup creates and logs in an account per socket: cheap hashes keep it short
             # (they are not on the measured path).
             HUB_PASSWORD_HASH_TIME_COST="1",
             HUB_PASSWORD_HASH_MEMORY_KIB="1024",
             PYTHONUNBUFFERED="1",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(self.source), env.get("PYTHONPATH")])),
         )
         env.update(self.settings)
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "hub",
+            *self.entry,
             "serve",
             cwd=self.workdir.name,
             env=env,

@@ -21,6 +21,7 @@ from hub.appkeys import (
     POSTING,
     PRESENCE,
     REFUSALS,
+    RENDER_POOL,
     REVOKER,
     SECRET_KEY,
     SEND_THROTTLE,
@@ -42,6 +43,7 @@ from hub.realtime.session_check import SessionCheck
 from hub.realtime.ws import websocket
 from hub.realtime_metrics import RealtimeCollector
 from hub.refusals import Refusals
+from hub.render_pool import RenderPool
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings, load_or_create_secret_key
@@ -71,9 +73,10 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS] = metrics
     app[SECRET_KEY] = load_or_create_secret_key(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(settings.login_failures_per_minute)
-    app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute)
+    app[SEND_THROTTLE] = SendThrottle(settings.send_rate_per_minute, settings.send_bytes_per_minute)
     app[REFUSALS] = Refusals()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_render_pool)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_observed)
     app.on_shutdown.append(_close_sockets)
@@ -95,6 +98,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await database.close()
 
 
+async def _render_pool(app: web.Application) -> AsyncIterator[None]:
+    pool = RenderPool(app[SETTINGS].render_workers, app[SETTINGS].render_deadline_s)
+    app[RENDER_POOL] = pool
+    yield
+    await pool.close()
+
+
 async def _realtime(app: web.Application) -> AsyncIterator[None]:
     """The broker between processes, this process's fan-out and sockets, the commit-then-publish
     writer and the one way posts come in through it."""
@@ -113,7 +123,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         batch_max=settings.write_batch_max,
         commit_seconds=app[METRICS].commit_seconds.observe,
     )
-    app[POSTING] = Posting(app[WRITER], app[SEND_THROTTLE], max_bytes=settings.max_message_bytes)
+    app[POSTING] = Posting(
+        app[WRITER],
+        app[SEND_THROTTLE],
+        max_bytes=settings.max_message_bytes,
+        renderer=app[RENDER_POOL],
+    )
     app[PRESENCE] = PresenceAnnouncer(
         broker, app[FANOUT].online, interval_s=settings.presence_interval_s
     )

@@ -15,6 +15,7 @@ from hub.realtime.open_connections import OpenConnections
 from hub.realtime.presence import PresenceAnnouncer
 from hub.realtime.revoker import Revoker
 from hub.refusals import Refusals
+from hub.render_pool import RenderPool
 from hub.services.posting import Posting
 from hub.services.writer import Writer
 from hub.settings import Settings
@@ -31,6 +32,7 @@ BROKER = web.AppKey("broker", Broker)
 FANOUT = web.AppKey("fanout", Fanout)
 CONNECTIONS = web.AppKey("connections", OpenConnections)
 WRITER = web.AppKey("writer", Writer)
+RENDER_POOL = web.AppKey("render_pool", RenderPool)
 POSTING = web.AppKey("posting", Posting)
 PRESENCE = web.AppKey("presence", PresenceAnnouncer)
 REVOKER = web.AppKey("revoker", Revoker)

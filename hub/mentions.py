@@ -8,20 +8,21 @@ This is the one place that knows the rules (DESIGN §4 "Mentions"):
   (`@zoë`) is not a mention, nor is a name longer than 32 characters;
 - `@room`, `@here`, `@channel` and `@everyone` (any case) address the whole room;
 - nothing inside code counts: code spans of any backtick count, fenced and indented code
-  blocks. Code is found by the same markdown parser the renderer uses, and only text that
-  markdown shows counts (not, say, a link reference definition's URL).
+  blocks. Code is found by the same markdown parse the renderer uses (`hub.markdown.PARSER`),
+  and only text that markdown shows counts (not, say, a link reference definition's URL).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from markdown_it.rules_inline.backticks import backtick
-from markdown_it.rules_inline.state_inline import StateInline
+from markdown_it.token import Token
 
-from hub.markdown import ChatMarkdown
+from hub.markdown import PARSER
+from hub.render import is_plain_line
 
 ROOM_MENTIONS = frozenset({"room", "here", "channel", "everyone"})
 NAME_MAX = 32
@@ -41,20 +42,25 @@ class MentionSet:
 NO_MENTIONS = MentionSet(usernames=frozenset(), room=False)
 
 
-def parse_mentions(text: str) -> MentionSet:
+def parse_mentions(text: str, tokens: Sequence[Token] | None = None) -> MentionSet:
+    """Who `text` mentions; `tokens` are its parse (`PARSER.parse`), if it has one already."""
     if "@" not in text:  # most messages
         return NO_MENTIONS
-    names = {name for _, _, name in mention_spans(text)}
+    names = {name for _, _, name in mention_spans(text, tokens)}
     return MentionSet(usernames=frozenset(names - ROOM_MENTIONS), room=bool(names & ROOM_MENTIONS))
 
 
-def mention_spans(text: str) -> list[tuple[int, int, str]]:
+def mention_spans(text: str, tokens: Sequence[Token] | None = None) -> list[tuple[int, int, str]]:
     """Each mention as (start, end, lower-cased name), in text order; `text[start:end]` is the
     `@` and the name as written. `@room` and its synonyms are included under their own name."""
     if _MENTION.search(text) is None:  # most messages: no need to parse the markdown
         return []
+    if tokens is None and is_plain_line(text):  # shown as written: every `@` is seen
+        ats = [match.start() for match in _AT.finditer(text)]
+    else:
+        ats = _visible_ats(text, PARSER.parse(text) if tokens is None else tokens)
     spans = []
-    for at in _visible_ats(text):
+    for at in ats:
         match = _MENTION.match(text, at)
         if match is None:
             continue
@@ -64,22 +70,7 @@ def mention_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _code_span_with_position(state: StateInline, silent: bool) -> bool:
-    """markdown-it's code span rule, noting on each code token where it lies in the source."""
-    start, count = state.pos, len(state.tokens)
-    found = backtick(state, silent)
-    if found and not silent and len(state.tokens) > count:
-        token = state.tokens[-1]
-        if token.type == "code_inline":
-            token.meta["span"] = (start, state.pos)
-    return found
-
-
-_PARSER = ChatMarkdown()
-_PARSER.inline.ruler.at("backticks", _code_span_with_position)
-
-
-def _visible_ats(text: str) -> list[int]:
+def _visible_ats(text: str, tokens: Sequence[Token]) -> list[int]:
     """Offsets of the `@`s that markdown shows as text (not code, not hidden syntax).
 
     Inline tokens carry their raw source (`content`) but not its offset, only the lines it
@@ -91,19 +82,22 @@ def _visible_ats(text: str) -> list[int]:
     line_starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
     visible: list[int] = []
     cursor = 0  # index in `ats` of the next `@` not yet given to a token
-    for token in _PARSER.parse(text):
+    for token in tokens:
         if token.type != "inline" or "@" not in token.content:
             continue
         if token.map is not None:
             cursor = max(cursor, bisect_left(ats, line_starts[token.map[0]]))
-        code = [
+        code = iter(
             child.meta["span"]
             for child in token.children or ()
             if child.type == "code_inline" and "span" in child.meta
-        ]
+        )
+        span = next(code, None)  # the first code span not ending before `offset`
         offset = token.content.find("@")
         while offset != -1 and cursor < len(ats):
-            if not any(start <= offset < end for start, end in code):
+            while span is not None and span[1] <= offset:
+                span = next(code, None)
+            if span is None or offset < span[0]:
                 visible.append(ats[cursor])
             cursor += 1
             offset = token.content.find("@", offset + 1)

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 
 import nh3
 from linkify_it import LinkifyIt
-from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from hub.markdown import ChatMarkdown
+from hub.markdown import PARSER, plain_text
 
 # What markdown-it emits for our dialect, minus <img>; anything else is dropped, keeping its text.
 # fmt: off
@@ -34,51 +33,7 @@ LINK_REL = "nofollow noopener noreferrer"
 # when they show too little text): a long body costs as much to parse as to render.
 _SNIPPET_HEAD = 10
 
-
-def _plain_text(tokens: Sequence[Token] | None) -> str:
-    """What inline tokens say without their markup (an image's alt text, a snippet)."""
-    parts: list[str] = []
-    for token in tokens or ():
-        if token.type in ("text", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.type == "image":
-            parts.append(_plain_text(token.children))
-    return "".join(parts)
-
-
-def _images_to_links(state: StateCore) -> None:
-    """Replace each image by a link to it labelled with its alt text (or its URL), and an
-    image inside a link (a badge) by its alt text alone."""
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        children: list[Token] = []
-        depth = 0
-        for token in block.children:
-            if token.type != "image":
-                if token.type == "link_open":
-                    depth += 1
-                elif token.type == "link_close":
-                    depth -= 1
-                children.append(token)
-                continue
-            alt = _plain_text(token.children)
-            src = str(token.attrGet("src") or "")
-            if depth:
-                children.append(Token("text", "", 0, content=alt))
-                continue
-            link = Token("link_open", "a", 1, attrs={"href": src})
-            if title := token.attrGet("title"):
-                link.attrSet("title", title)
-            label = Token("text", "", 0, content=alt or state.md.normalizeLinkText(src))
-            children += [link, label, Token("link_close", "a", -1)]
-        block.children = children
-
-
-_MARKDOWN = ChatMarkdown()
-_MARKDOWN.core.ruler.push("images_to_links", _images_to_links)
+_MARKDOWN = PARSER
 if _MARKDOWN.linkify is None:
     raise RuntimeError("ChatMarkdown must link bare URLs")
 _LINKIFY: LinkifyIt = _MARKDOWN.linkify
@@ -94,11 +49,11 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-def _plain_body(text: str) -> str:
+def _plain_body(tokens: Sequence[Token]) -> str:
     parts: list[str] = []
-    for token in _MARKDOWN.parse(text):
+    for token in tokens:
         if token.type == "inline":
-            parts.append(_plain_text(token.children))
+            parts.append(plain_text(token.children))
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
     return " ".join(" ".join(parts).split())
@@ -107,9 +62,9 @@ def _plain_body(text: str) -> str:
 # One line of words and punctuation that no markdown rule acts on (no emphasis, code, link,
 # entity or HTML character; no list, quote or heading start; nothing linkify would link) is a
 # paragraph of itself. Most chat lines are, and they skip the parser and the cleaner, which
-# cost tens of microseconds per body: `tests/test_render.py` checks both paths agree.
-_PLAIN_LINE = re.compile(r"[^\W_](?:[^\W_]|[ ,'\"?;!.:@()/+%$=-])*(?<! )")
-_LIST_START = re.compile(r"\d+[.)]")
+# cost tens of microseconds per body: `tests/test_render.py` checks both paths agree. (Runs of
+# letters or of punctuation are taken whole, possessively: half the time of one at a time.)
+_PLAIN_LINE = re.compile(r"(?!\d+[.)])[^\W_](?:[^\W_]+|[ ,'\"?;!.:@()/+%$=-]+)*+(?<! )")
 _LINK_HINT = re.compile("[.:@]")  # a URL, domain or email has one: test the rest for links
 
 
@@ -117,7 +72,6 @@ def is_plain_line(text: str) -> bool:
     """Whether `text` renders as itself in one paragraph (see `_PLAIN_LINE`)."""
     return (
         _PLAIN_LINE.fullmatch(text) is not None
-        and _LIST_START.match(text) is None
         and "://" not in text  # markdown-it links `scheme://` even inside a word
         and (_LINK_HINT.search(text) is None or not _LINKIFY.test(text))
     )
@@ -127,18 +81,41 @@ def render_markdown(text: str) -> str:
     """The sanitised HTML of a body. Mentions stay plain text."""
     if is_plain_line(text):
         return f"<p>{text}</p>\n"
-    return _CLEANER.clean(_MARKDOWN.render(text))
+    return html_of(_MARKDOWN.parse(text))
+
+
+def html_of(tokens: Sequence[Token]) -> str:
+    """The sanitised HTML of a body's tokens (`PARSER.parse`)."""
+    return _CLEANER.clean(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
 
 
 def snippet(text: str, limit: int = 140) -> str:
     """At most `limit` characters of a body's text: markdown syntax dropped (link text and
     code kept), whitespace collapsed, cut at a word with `…` when too long. Plain text, not
     HTML: escape it where it is shown."""
+    if is_plain_line(text):
+        return plain_snippet(text, limit)
+    return snippet_of(text, None, limit)
+
+
+def snippet_of(text: str, tokens: Sequence[Token] | None, limit: int = 140) -> str:
+    """`snippet(text)`, given the body's tokens if it has been parsed already."""
     end = text.find("\n", limit * _SNIPPET_HEAD)
     head = text if end == -1 else text[:end]
-    plain = _plain_body(head)
+    if head is text and tokens is not None:
+        return _cut(_plain_body(tokens), limit)
+    plain = _plain_body(_MARKDOWN.parse(head))
     if len(plain) <= limit and len(head) < len(text):
-        plain = _plain_body(text)
+        plain = _plain_body(_MARKDOWN.parse(text) if tokens is None else tokens)
+    return _cut(plain, limit)
+
+
+def plain_snippet(text: str, limit: int = 140) -> str:
+    """A snippet of `text` taken as it is written, markdown and all (whitespace collapsed)."""
+    return _cut(" ".join(text.split()), limit)
+
+
+def _cut(plain: str, limit: int) -> str:
     if len(plain) <= limit:
         return plain
     cut = plain[: limit - 1]

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(16384, ge=1, le=1_048_576)
     max_request_bytes: int = Field(262_144, ge=1024)
     send_rate_per_minute: int = Field(300, ge=0)
+    send_bytes_per_minute: int = Field(262_144, ge=0)
+    render_workers: int = Field(2, ge=1, le=64)
+    render_deadline_s: float = Field(1.0, gt=0)
     login_failures_per_minute: int = Field(10, ge=1)
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65_536, ge=1024)
@@ -158,6 +161,10 @@ class Settings(BaseSettings):
             self.allowed_origins = [origin_of(self.public_url)]
         if self.page_size_default > self.page_size_max:
             raise ValueError("page_size_default must not exceed page_size_max")
+        if 0 < self.send_bytes_per_minute < self.max_message_bytes:
+            raise ValueError(
+                "send_bytes_per_minute must be 0 (no limit) or at least max_message_bytes"
+            )
         return self
 
     @property

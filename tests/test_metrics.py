@@ -330,7 +330,7 @@ async def test_rate_limited_sends_and_logins_are_counted_by_how_they_came(
     await a.close()
 
 
-@pytest.mark.settings(ws_send_buffer_bytes=65_536, send_rate_per_minute=0)
+@pytest.mark.settings(ws_send_buffer_bytes=65_536, send_rate_per_minute=0, send_bytes_per_minute=0)
 async def test_a_slow_consumer_disconnect_is_counted(
     trio: tuple[Api, Api, Api], anonymous: Api
 ) -> None:

@@ -281,7 +281,10 @@ async def test_sends_over_the_rate_limit_are_refused(trio: tuple[Api, Api, Api])
 
 
 @pytest.mark.settings(
-    ws_send_buffer_bytes=65_536, send_rate_per_minute=0, ws_frames_per_second=10_000
+    ws_send_buffer_bytes=65_536,
+    send_rate_per_minute=0,
+    send_bytes_per_minute=0,
+    ws_frames_per_second=10_000,
 )
 async def test_slow_consumer_is_disconnected_without_delaying_others(
     trio: tuple[Api, Api, Api],

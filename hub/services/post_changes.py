@@ -12,13 +12,12 @@ from hub.actors import PostActor
 from hub.db.models import Mention
 from hub.db.types import utcnow
 from hub.errors import Conflict, NotFound
-from hub.mentions import parse_mentions
-from hub.render import render_markdown
+from hub.post_text import PostText
 from hub.services.access import Standing
 from hub.services.authors import Author
 from hub.services.post_mentions import mention
 from hub.services.post_reads import posts_json
-from hub.services.post_rules import checked_body, delete_refusal, edit_refusal
+from hub.services.post_rules import delete_refusal, edit_refusal
 from hub.services.threads import PostT, Thread
 from hub.services.unit_of_work import UnitOfWork
 
@@ -29,25 +28,20 @@ async def edit_post(
     actor: PostActor,
     post_id: int,
     body: str,
-    *,
-    max_bytes: int,
+    text: PostText,
 ) -> dict[str, Any]:
+    """Give a post the checked `body`, and `text` derived from it."""
     session = unit.session
     post, place = await _find(session, thread, actor, post_id)
     if refusal := edit_refusal(actor, post, thread):
         raise refusal
     if post.deleted_at is not None:
         raise Conflict(f"the {thread.noun} was deleted")
-    post.body = checked_body(body, max_bytes)
-    post.html = render_markdown(post.body)
-    post.edited_at = utcnow()
+    post.body, post.html, post.edited_at = body, text.html, utcnow()
     already = set(
         await session.scalars(select(Mention.user_id).where(thread.mention_column == post.id))
     )
-    parsed = parse_mentions(post.body)
-    await mention(
-        unit, thread, post.id, post.body, place, Author.of(actor), parsed, already=already
-    )
+    await mention(unit, thread, post.id, text, place, Author.of(actor), already=already)
     (data,) = await posts_json(session, thread, [post], place.id)
     await unit.record(thread.updated(place.id, data))
     return data

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.db.models import Mention
-from hub.mentions import MentionSet
-from hub.render import snippet
+from hub.post_text import PostText
 from hub.services.access import Standing
 from hub.services.authors import Author
 from hub.services.notifications import notify
@@ -19,15 +18,15 @@ async def mention(
     unit: UnitOfWork,
     thread: Thread[Any],
     post_id: int,
-    body: str,
+    text: PostText,
     place: Standing,
     author: Author,
-    parsed: MentionSet,
     *,
     already: set[int],
 ) -> list[Candidate]:
-    """Store and notify the people `parsed` newly names who can see the post (never its
+    """Store and notify the people the post's `text` newly names who can see it (never its
     author, nobody in `already`); return them."""
+    parsed = text.mentions
     everyone = thread.room_mentions and parsed.room
     if not everyone and not parsed.usernames:
         return []
@@ -49,6 +48,6 @@ async def mention(
         kind="mention",
         actor=author,
         target=thread.target(post_id, place),
-        snippet=snippet(body),
+        snippet=text.snippet,
     )
     return mentioned

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from hub.events import HubEvent
-from hub.mentions import MentionSet
+from hub.post_text import PostText
 from hub.services.authors import Author, author_json
 from hub.services.post_json import post_json
 from hub.services.threads import Thread
@@ -16,17 +16,16 @@ from hub.services.threads import Thread
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """A new post as far as it goes without the database: checked, rendered, its mentions
-    found."""
+    """A new post as far as it goes without the database: checked, and its text (HTML,
+    mentions, snippet) derived."""
 
     body: str
-    html: str
-    mentions: MentionSet
+    text: PostText
     client_id: str | None
 
     @property
     def names_anyone(self) -> bool:
-        return bool(self.mentions.usernames or self.mentions.room)
+        return bool(self.text.mentions.usernames or self.text.mentions.room)
 
 
 class PostRow(NamedTuple):
@@ -65,7 +64,7 @@ def new_row(
 ) -> PostRow:
     return PostRow(
         *(post_id, place_id, seq, author.user_id, author.display_name, source),
-        *(draft.body, draft.html, draft.client_id, now),
+        *(draft.body, draft.text.html, draft.client_id, now),
     )
 
 

@@ -18,7 +18,6 @@ from hub.actors import PostActor
 from hub.db.models import ExternalMessage
 from hub.db.types import utcnow
 from hub.events import Origin
-from hub.render import snippet
 from hub.services.authors import Author
 from hub.services.notifications import notify
 from hub.services.post_mentions import mention
@@ -75,7 +74,7 @@ async def store_post(unit: UnitOfWork, job: PostJob) -> Posted:
     if job.origin.message_id is not None:
         session.add(_inbound_copy(thread, row, job.origin))
     mentioned = await mention(
-        unit, thread, row.id, row.body, place, job.author, job.draft.mentions, already=set()
+        unit, thread, row.id, job.draft.text, place, job.author, already=set()
     )
     named = {candidate.user_id for candidate in mentioned}
     followers = [
@@ -90,7 +89,7 @@ async def store_post(unit: UnitOfWork, job: PostJob) -> Posted:
             kind=thread.follower_kind,
             actor=job.author,
             target=thread.target(row.id, place),
-            snippet=snippet(row.body),
+            snippet=job.draft.text.snippet,
         )
     data, event = created(thread, row, job.author, [c.username for c in mentioned])
     await unit.record(event, seq=seq)

@@ -1,8 +1,12 @@
 """The one way posts enter the hub and change: the dashboard's socket and forms, the API, the
-demo and the bridges all come here. What every post goes through is here once: the sender's
-rate limit, the size limit, markdown and mentions, the dedupe key, the origin its events carry,
+demo and the bridges all come here. What every post goes through is here once: the size limit,
+the sender's rate limits, markdown and mentions, the dedupe key, the origin its events carry,
 and the write through the group commit. Extra work a caller needs in the same transaction
 (`also`) runs with the post's own.
+
+A body's text (HTML, mentions, snippet) is derived before its write job is queued, off the
+event loop unless that is cheap (`RenderPool`): the writer is one for everyone, so the job
+is handed finished values.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ from typing import Any
 
 from hub.actors import Actor, PostActor
 from hub.events import Origin
-from hub.mentions import parse_mentions
+from hub.post_text import PostText, post_text
 from hub.ratelimit import SendThrottle
-from hub.render import render_markdown
+from hub.render_pool import RenderPool
 from hub.services.authors import Author
 from hub.services.post_changes import delete_post, edit_post
 from hub.services.post_rows import Draft
@@ -25,15 +29,25 @@ from hub.services.writer import Writer
 
 
 class Posting:
-    """Posts in, through `writer`: new ones (`submit`), edits and deletes.
+    """Posts in, through `writer`: new ones (`submit`), edits and deletes, their bodies
+    rendered by `renderer` (without one, in the event loop: for trusted text only).
 
-    A person's sends are limited by `throttle`; a bridge's are not, since its platform limits
-    its own users and a send refused here would be a message lost that the platform shows."""
+    A person's sends and edits are limited by `throttle`; a bridge's are not, since its
+    platform limits its own users and a send refused here would be a message lost that the
+    platform shows."""
 
-    def __init__(self, writer: Writer, throttle: SendThrottle | None, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        writer: Writer,
+        throttle: SendThrottle | None,
+        *,
+        max_bytes: int,
+        renderer: RenderPool | None = None,
+    ) -> None:
         self.writer = writer
         self.max_bytes = max_bytes
         self._throttle = throttle
+        self._renderer = renderer
 
     async def submit(
         self,
@@ -49,11 +63,11 @@ class Posting:
         """Post `body` in a room or on a task (the place's id, `thread` its kind) once it is
         committed and published; a resend (the same client_id from the same author, or the same
         platform message) answers with the post stored first."""
+        body = checked_body(body, self.max_bytes)
         if self._throttle is not None and isinstance(actor, Actor):
-            await self._throttle.take(actor.id)
-        job = self.new_post(
-            thread, place_id, body, actor=actor, origin=origin, client_id=client_id, also=also
-        )
+            await self._throttle.take(actor.id, len(body.encode()))
+        draft = Draft(body, await self._post_text(body), client_id)
+        job = self._job(thread, place_id, draft, actor=actor, origin=origin, also=also)
         return await self.writer.run(job, origin=origin)
 
     def new_post(
@@ -67,12 +81,24 @@ class Posting:
         client_id: str | None = None,
         also: AlsoWork | None = None,
     ) -> PostJob:
-        """The write job storing a new post, unthrottled, for a caller that runs its own job
-        (the demo) or its own writer (the benchmarks). The body is checked and rendered here,
-        before the job waits for the database: bad input fails at once."""
+        """The write job storing a new post, unthrottled and rendered in the event loop, for a
+        caller that runs its own job with trusted text (the demo) or its own writer (tests).
+        The body is checked and rendered here, before the job waits for the database: bad
+        input fails at once."""
         body = checked_body(body, self.max_bytes)
-        mentions = parse_mentions(body)
-        draft = Draft(body, render_markdown(body), mentions, client_id)
+        draft = Draft(body, post_text(body), client_id)
+        return self._job(thread, place_id, draft, actor=actor, origin=origin, also=also)
+
+    def _job(
+        self,
+        thread: Thread[Any],
+        place_id: int,
+        draft: Draft,
+        *,
+        actor: PostActor,
+        origin: Origin,
+        also: AlsoWork | None,
+    ) -> PostJob:
         alone = draft.names_anyone or origin.message_id is not None or also is not None
         return PostJob(
             thread, place_id, draft, actor, Author.of(actor), origin, also,
@@ -89,10 +115,15 @@ class Posting:
         origin: Origin,
         also: AlsoWork | None = None,
     ) -> dict[str, Any]:
-        """Change a post's body (its author; a bridge, what came from its platform)."""
+        """Change a post's body (its author; a bridge, what came from its platform). An edit
+        costs as much rendering as a new post: a person's counts against their byte limit."""
+        body = checked_body(body, self.max_bytes)
+        if self._throttle is not None and isinstance(actor, Actor):
+            self._throttle.take_bytes(actor.id, len(body.encode()))
+        text = await self._post_text(body)
 
         async def job(unit: UnitOfWork) -> dict[str, Any]:
-            data = await edit_post(unit, thread, actor, post_id, body, max_bytes=self.max_bytes)
+            data = await edit_post(unit, thread, actor, post_id, body, text)
             if also is not None:
                 await also(unit, data)
             return data
@@ -117,3 +148,8 @@ class Posting:
             return data
 
         return await self.writer.run(job, origin=origin)
+
+    async def _post_text(self, body: str) -> PostText:
+        if self._renderer is None:
+            return post_text(body)
+        return await self._renderer.post_text(body)
