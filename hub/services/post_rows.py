@@ -63,8 +63,16 @@ def new_row(
     now: datetime,
 ) -> PostRow:
     return PostRow(
-        *(post_id, place_id, seq, author.user_id, author.display_name, source),
-        *(draft.body, draft.text.html, draft.client_id, now),
+        post_id,
+        place_id,
+        seq,
+        author.user_id,
+        author.display_name,
+        source,
+        draft.body,
+        draft.text.html,
+        draft.client_id,
+        now,
     )
 
 

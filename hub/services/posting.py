@@ -17,7 +17,7 @@ from hub.actors import Actor, PostActor
 from hub.events import Origin
 from hub.post_text import PostText, post_text
 from hub.ratelimit import SendThrottle
-from hub.render_pool import RenderPool
+from hub.render_pool import RenderPool, renders_in_loop
 from hub.services.authors import Author
 from hub.services.post_changes import delete_post, edit_post
 from hub.services.post_rows import Draft
@@ -66,7 +66,7 @@ class Posting:
         body = checked_body(body, self.max_bytes)
         if self._throttle is not None and isinstance(actor, Actor):
             await self._throttle.take(actor.id, len(body.encode()))
-        draft = Draft(body, await self._post_text(body), client_id)
+        draft = Draft(body, self._cheap_text(body) or await self._pooled_text(body), client_id)
         job = self._job(thread, place_id, draft, actor=actor, origin=origin, also=also)
         return await self.writer.run(job, origin=origin)
 
@@ -120,7 +120,7 @@ class Posting:
         body = checked_body(body, self.max_bytes)
         if self._throttle is not None and isinstance(actor, Actor):
             self._throttle.take_bytes(actor.id, len(body.encode()))
-        text = await self._post_text(body)
+        text = self._cheap_text(body) or await self._pooled_text(body)
 
         async def job(unit: UnitOfWork) -> dict[str, Any]:
             data = await edit_post(unit, thread, actor, post_id, body, text)
@@ -149,7 +149,13 @@ class Posting:
 
         return await self.writer.run(job, origin=origin)
 
-    async def _post_text(self, body: str) -> PostText:
-        if self._renderer is None:
+    def _cheap_text(self, body: str) -> PostText | None:
+        """A body's text made right here when that is cheap (most bodies are short) or there
+        is no pool; None when the pool must make it."""
+        if self._renderer is None or renders_in_loop(body):
             return post_text(body)
+        return None
+
+    async def _pooled_text(self, body: str) -> PostText:
+        assert self._renderer is not None
         return await self._renderer.post_text(body)
