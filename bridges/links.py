@@ -10,16 +10,15 @@ others reload every HUB_LINKS_REFRESH_S.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db.models import Board, BridgeLink, ChatRoom
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, Invalid, NotFound
 from hub.services.commands import Id, Omittable, Request
 
 Platform = Literal["slack", "discord"]
@@ -41,12 +40,6 @@ class LinkIn(Request):
     platform: Platform
     channel: ChannelId
     mode: Mode = "both"
-
-    @model_validator(mode="after")
-    def _one_target(self) -> LinkIn:
-        if (self.room is None) == (self.board is None):
-            raise ValueError("give exactly one of room or board")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +77,14 @@ class Link:
 class LinkTable:
     """Every link, indexed the ways the outbox and the bridges look them up."""
 
-    def __init__(self, links: Iterable[Link] = ()) -> None:
-        self._replace(list(links))
+    def __init__(self) -> None:
+        self.loaded = False  # whether the table was read from the database yet
+        self._replace([])
 
     async def reload(self, session: AsyncSession) -> None:
         rows = await session.scalars(select(BridgeLink).order_by(BridgeLink.id))
         self._replace([Link.of(row) for row in rows])
+        self.loaded = True
 
     def _replace(self, links: list[Link]) -> None:
         self.all = links
@@ -122,6 +117,8 @@ class LinkTable:
 
 
 async def create_link(session: AsyncSession, body: LinkIn) -> Link:
+    if (body.room is None) == (body.board is None):
+        raise Invalid("a link connects a room or a board: give exactly one of them", field="room")
     if body.room is not None and await session.get(ChatRoom, body.room) is None:
         raise NotFound(f"there is no room {body.room}", field="room")
     if body.board is not None and await session.get(Board, body.board) is None:

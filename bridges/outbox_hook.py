@@ -53,6 +53,8 @@ class OutboxHook:
         self.platforms = platforms
 
     async def __call__(self, session: AsyncSession, events: Sequence[JobEvent]) -> None:
+        if not self.links.loaded:  # a commit before the table was first read: read it here
+            await self.links.reload(session)
         rows: list[dict[str, Any]] = []
         tasks: dict[int, Task] = {}
         mentions: list[JobEvent] = []

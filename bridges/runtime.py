@@ -15,7 +15,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from bridges.inbound import HubSink
 from bridges.links import LinkIn, ensure_link
@@ -58,25 +57,20 @@ class BridgeRuntime:
         return frozenset(self.supervisors)
 
     async def start(self, configured_links: Sequence[LinkIn] = ()) -> None:
-        """Apply the configuration's links, load the table, hook the outbox into every commit
-        and start the bridges and their drainers. A database without its tables yet (a hub
-        started before `migrate`) gets its links applied and loaded once it has them."""
-        try:
-            await self._load(configured_links)
-        except SQLAlchemyError:
-            log.warning("bridge_links_not_loaded", exc_info=True)
-            loaded = False
-        else:
-            loaded = True
+        """Hook the outbox into every commit and start the bridges and their drainers; apply
+        the configuration's links and keep the table fresh in the background. Nothing here
+        waits for the database: a hub starts (and says it is not ready) while it is down,
+        and the first commit loads the table if the background has not yet."""
         if self.platforms:
             self.writer.add_commit_hook(OutboxHook(self.links, self.platforms))
             self.writer.add_after_commit(self.nudge)
         for platform, supervisor in self.supervisors.items():
             supervisor.start()
             self.outboxes[platform].start()
-        self._refresher = asyncio.create_task(
-            self._refresh_links(() if loaded else configured_links), name="bridge-links"
-        )
+        if self.platforms or configured_links:
+            self._refresher = asyncio.create_task(
+                self._refresh_links(configured_links), name="bridge-links"
+            )
 
     async def stop(self) -> None:
         if self._refresher is not None:
@@ -103,15 +97,16 @@ class BridgeRuntime:
         await self.reload_links()
 
     async def _refresh_links(self, configured_links: Sequence[LinkIn]) -> None:
-        """Links changed by another process reach this one within HUB_LINKS_REFRESH_S."""
+        """Apply the configured links once the database answers; then reload the table every
+        HUB_LINKS_REFRESH_S, so links changed by another process reach this one."""
         while True:
-            await asyncio.sleep(self._links_refresh_s)
             try:
                 await self._load(configured_links)
-            except SQLAlchemyError:
+            except Exception:
                 log.warning("bridge_links_not_loaded", exc_info=True)
             else:
                 configured_links = ()
+            await asyncio.sleep(self._links_refresh_s)
 
     async def status(self, configured: Sequence[str]) -> list[dict[str, Any]]:
         """The state of each platform configured or running (DESIGN §5 `GET /admin/bridges`)."""
