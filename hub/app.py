@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from functools import partial
 
 import structlog
 from aiohttp import web
 
-from hub.api import accounts, boards, health, notifications, openapi, posts, rooms, tasks
+from bridges.identities import IdentityMap
+from bridges.inbound import HubSink
+from bridges.links import LinkIn, LinkTable
+from bridges.message_map import MessageMap
+from bridges.outbox import OutboxSettings
+from bridges.runtime import BridgeRuntime
+from bridges.tools import BridgeFactory, BridgeTools
+from hub.api import (
+    accounts,
+    admin_bridges,
+    boards,
+    health,
+    notifications,
+    openapi,
+    posts,
+    rooms,
+    tasks,
+)
 from hub.api.middleware import errors_as_json
 from hub.api.routing import ApiRoutes, add_endpoints
 from hub.appkeys import (
+    BRIDGES,
     BROKER,
     CONNECTIONS,
     DATABASE,
@@ -59,10 +78,15 @@ API_TABLES: list[ApiRoutes] = [
     posts.routes,
     notifications.routes,
     health.routes,
+    admin_bridges.routes,
 ]
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(
+    settings: Settings, bridges: Sequence[BridgeFactory] | None = None
+) -> web.Application:
+    """The hub's application; `bridges` replaces the platform bridges the settings turn on
+    (tests give their own)."""
     metrics = Metrics()
     app = web.Application(
         middlewares=[metrics_middleware(metrics), errors_as_json],
@@ -78,6 +102,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_render_pool)
     app.cleanup_ctx.append(_realtime)
+    app.cleanup_ctx.append(partial(_bridges, platform_bridges=bridges))
     app.cleanup_ctx.append(_observed)
     app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
@@ -144,6 +169,41 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     app[PRESENCE].close()
     await app[FANOUT].close()
     await broker.close()
+
+
+def configured_bridges(settings: Settings) -> list[BridgeFactory]:
+    """The platform bridges the configuration turns on (none is built yet)."""
+    return []
+
+
+async def _bridges(
+    app: web.Application, *, platform_bridges: Sequence[BridgeFactory] | None
+) -> AsyncIterator[None]:
+    """The link table, and the bridges with their outbox and supervisors."""
+    settings = app[SETTINGS]
+    database = app[DATABASE]
+    tools = BridgeTools(
+        LinkTable(), IdentityMap(database), MessageMap(database), settings.public_url
+    )
+    sink = HubSink(app[POSTING], tools)
+    factories = configured_bridges(settings) if platform_bridges is None else platform_bridges
+    runtime = BridgeRuntime(
+        database,
+        app[WRITER],
+        sink,
+        [make(tools) for make in factories],
+        outbox_settings=OutboxSettings(
+            max_backoff_s=settings.bridge_max_backoff_s,
+            poll_s=settings.outbox_poll_s,
+            give_up_s=settings.outbox_give_up_s,
+            concurrency=settings.bridge_concurrency,
+        ),
+        links_refresh_s=settings.links_refresh_s,
+    )
+    app[BRIDGES] = runtime
+    await runtime.start([LinkIn.model_validate(link.model_dump()) for link in settings.links])
+    yield
+    await runtime.stop()
 
 
 async def _observed(app: web.Application) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bridges.runtime import BridgeRuntime
 from hub.auth.passwords import Passwords
 from hub.auth.throttle import LoginThrottle
 from hub.broker import Broker
@@ -36,3 +37,4 @@ RENDER_POOL = web.AppKey("render_pool", RenderPool)
 POSTING = web.AppKey("posting", Posting)
 PRESENCE = web.AppKey("presence", PresenceAnnouncer)
 REVOKER = web.AppKey("revoker", Revoker)
+BRIDGES = web.AppKey("bridges", BridgeRuntime)

@@ -9,10 +9,19 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -26,6 +35,18 @@ CONFIG_FILE_VARIABLE = "HUB_CONFIG"
 SECRET_KEY_FILE = "secret_key"
 
 CommaList = Annotated[list[str], NoDecode]
+
+
+class LinkSetting(BaseModel):
+    """One `[[links]]` entry of the TOML configuration (applied at every start)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    room: int | None = None
+    board: int | None = None
+    platform: Literal["slack", "discord"]
+    channel: str
+    mode: Literal["both", "in", "out"] = "both"
 
 
 class Settings(BaseSettings):
@@ -60,6 +81,11 @@ class Settings(BaseSettings):
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     smtp_url: SecretStr | None = None
     bridge_max_backoff_s: float = Field(30.0, gt=0)
+    bridge_concurrency: int = Field(32, ge=1, le=1024)  # channels a bridge sends to at once
+    outbox_poll_s: float = Field(1.0, gt=0)  # how often a drainer reads the queue unprompted
+    outbox_give_up_s: float = Field(86_400.0, gt=0)  # a delivery failing this long is parked
+    links_refresh_s: float = Field(5.0, gt=0)  # links changed by another process seen within
+    links: list[LinkSetting] = []
 
     max_message_bytes: int = Field(16384, ge=1, le=1_048_576)
     max_request_bytes: int = Field(262_144, ge=1024)
@@ -166,6 +192,16 @@ class Settings(BaseSettings):
                 "send_bytes_per_minute must be 0 (no limit) or at least max_message_bytes"
             )
         return self
+
+    @property
+    def configured_platforms(self) -> list[str]:
+        """The platforms whose bridge the configuration turns on."""
+        platforms = []
+        if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
+            platforms.append("slack")
+        if self.discord_bot_token:
+            platforms.append("discord")
+        return platforms
 
     @property
     def is_sqlite(self) -> bool:

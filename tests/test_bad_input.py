@@ -102,11 +102,14 @@ class Schema:
 
     @property
     def required(self) -> list[str]:
-        return list(self.root.get("required", []))
+        return required_of(self.root)
 
     def options(self, node: dict[str, Any]) -> list[dict[str, Any]]:
-        """The alternatives of a union (or the one schema), each resolved."""
+        """The alternatives of a union (or the one schema), each resolved. An object whose
+        `oneOf` only says which properties it needs (one of "room" or "board") is one schema."""
         node = self.resolve(node)
+        if "properties" in node:
+            return [node]
         branches = node.get("anyOf") or node.get("oneOf")
         if branches is None:
             return [node]
@@ -141,7 +144,7 @@ class Schema:
         if kind == "array":
             return [self.example(option["items"])] * option.get("minItems", 0)
         properties = option.get("properties", {})
-        return {name: self.example(properties[name]) for name in option.get("required", [])}
+        return {name: self.example(properties[name]) for name in required_of(option)}
 
     def minimal_body(self) -> dict[str, Any]:
         body: dict[str, Any] = self.example(self.root)
@@ -151,6 +154,12 @@ class Schema:
     def max_length(self, node: dict[str, Any]) -> int | None:
         lengths = [o["maxLength"] for o in self.options(node) if "maxLength" in o]
         return min(lengths) if lengths else None
+
+
+def required_of(node: dict[str, Any]) -> list[str]:
+    """An object's required properties, with those of the first of its `oneOf` choices."""
+    choices = [branch.get("required", []) for branch in node.get("oneOf", [])]
+    return [*node.get("required", []), *(choices[0] if choices else [])]
 
 
 def wrong_value(json_types: set[str]) -> Any:

@@ -104,7 +104,7 @@ def make_world(base_url: str, headers: dict[str, str]) -> dict[str, int]:
     room = post(f"/api/v1/boards/{board}/rooms", {"name": "fuzz-room"})
     post(f"/api/v1/rooms/{room}/messages", {"body": "hello @root"})
     post(f"/api/v1/tasks/{task}/comments", {"body": "hello"})
-    return {"board": board, "task": task}
+    return {"board": board, "task": task, "room": room}
 
 
 def state_data(world: dict[str, int]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -116,6 +116,8 @@ def state_data(world: dict[str, int]) -> dict[str, dict[str, dict[str, Any]]]:
         "create_room": {"body": {"members": [ADMIN]}},
         "add_board_member": {"body": {"username": ADMIN}},
         "add_room_member": {"body": {"username": ADMIN}},
+        "add_link": {"body": {"room": world["room"], "board": world["board"]}},
+        "link_identity": {"body": {"username": ADMIN}},
         # The admin's password stays the same, so that the run keeps its login.
         "patch_me": {"body": {"password": DEFAULT_PASSWORD, "current_password": DEFAULT_PASSWORD}},
     }

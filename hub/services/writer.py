@@ -67,6 +67,7 @@ class Writer:
         self.broker = broker
         self.batch_max = batch_max
         self._hooks: list[CommitHook] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._waiting: deque[_Waiting] = deque()
         self._committer: asyncio.Task[None] | None = None
         self._commit_seconds = commit_seconds
@@ -77,6 +78,11 @@ class Writer:
     def add_commit_hook(self, hook: CommitHook) -> None:
         """Run `hook` in every batch's transaction from now on, after those already added."""
         self._hooks.append(hook)
+
+    def add_after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after every committed batch (a commit hook's reader waits for it:
+        what the hook wrote is visible from then on)."""
+        self._after_commit.append(callback)
 
     async def run(self, job: Job[T], *, origin: Origin = HUB_ORIGIN) -> T:
         """Run `job` in a transaction and return its result once that is committed and the
@@ -137,6 +143,8 @@ class Writer:
         if self._commit_seconds is not None:
             self._commit_seconds(time.perf_counter() - started)
         self.batch_sizes[len(batch)] += 1
+        for callback in self._after_commit:
+            callback()
         for waiting in batch:
             if waiting.unit is not None:
                 await self._publish(waiting)
