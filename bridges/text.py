@@ -364,4 +364,5 @@ class HubBody:
         self._add(f"](<{dest}>)")
 
     def text(self) -> str:
-        return "".join(self._parts)
+        """The body; without the line break a closing code block leaves."""
+        return "".join(self._parts).removesuffix("\n")
