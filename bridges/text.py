@@ -247,6 +247,7 @@ def _link_end(children: Sequence[Token], start: int) -> int:
 
 _INLINE_SPECIAL = re.compile(r"[\\`*_~\[\]<>&|]")
 _LINE_START_SPECIAL = re.compile(r"^ {0,3}(?:[#>+=-]|\d{1,9}(?=[.)]))")
+_CODE_INDENT = re.compile(r" {0,3}\t| {4}")
 _URL_UNSAFE = re.compile(r"[\x00-\x20<>\\\x7f]")
 _JOINS_NAME = re.compile(r"[\w./-]")  # a character an `@` may not follow, or a name run into
 
@@ -263,6 +264,8 @@ def escape_markdown(text: str, *, line_start: bool) -> str:
 
 
 def _escape_line_start(line: str) -> str:
+    if _CODE_INDENT.match(line):  # not an indented code block: a line starting with text
+        return NO_PING + line
     match = _LINE_START_SPECIAL.match(line)
     if match is None:
         return line
@@ -303,7 +306,8 @@ def code_block(code: str) -> str:
 class HubBody:
     """A hub body assembled from literal text, markup the bridge chose, and mentions."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict: bool = False) -> None:
+        self._strict = strict  # defuse every `@` in code and URLs as well
         self._parts: list[str] = []
         self._mention_next = False  # the last part is a translated mention
         self._line_start = True  # nothing but line prefixes on the current line yet
@@ -344,7 +348,9 @@ class HubBody:
         return self._line_start
 
     def code_span(self, code: str) -> None:
-        self._add(code_span(code))
+        """Code; the hub's bare-URL links can run into a code span and out of it again, so
+        a strict body defuses the `@`s in code too."""
+        self._add(code_span(code.replace("@", "@" + NO_PING) if self._strict else code))
 
     def code_block(self, code: str) -> None:
         """A fenced block, on lines of its own."""
@@ -355,6 +361,8 @@ class HubBody:
     def link(self, url: str, label: str) -> None:
         """A link to a safe `url` (the caller checked); `label` is literal text."""
         dest = _URL_UNSAFE.sub(lambda match: f"%{ord(match.group()):02X}", url)
+        if self._strict:
+            dest = dest.replace("@", "%40")
         dest = defuse_mentions(dest, self._last()).replace(f"@{NO_PING}", "%40")
         if not label or label == url:
             self._add(f"<{dest}>")

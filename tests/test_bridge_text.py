@@ -103,6 +103,9 @@ INBOUND = [
     ("word-then-mention", "x<@U123>", f"x{J}@alice", ["alice"]),
     ("unicode", "café <@U123> 🎉", "café @alice 🎉", ["alice"]),
     ("lines", "a\nb", "a\nb", []),
+    ("indent-not-code", "    <@U123> indented", f"{J}    @alice indented", ["alice"]),
+    ("url-into-code", "https://e.com/`@bob`", f"https://e.com/`@{J}bob`", []),
+    ("empty-strike", "~~", "\\~\\~", []),  # `~~~~` would open a code block in the hub
 ]
 
 
@@ -144,7 +147,8 @@ _OWN = re.compile(r"<@U[0-9A-Z]+>|<(?:https?|mailto):[^\s<>|]*(?:\|[^<>]*)?>")
 _MARKUP = st.sampled_from(
     ["<!channel>", "<!here>", "<@U123>", "<#C1|x>", "<https://x|y>", "&lt;", "&amp;", "@alice",
      "@bob", "@here", "`", "```\n", "*", "**", "_", "~~", "[", "](", ")", "https://e.com/", "|",
-     ">", "> ", "\n", "- ", "1. ", " ", "x", "é", "\\"]
+     ">", "> ", "\n", "- ", "1. ", " ", "x", "é", "\\", "~", "&gt; ", "• ", "<!everyone>",
+     "<@U999|here>", "<mailto:x@y.z>", "    "]
 )  # fmt: skip
 _TEXT = st.lists(st.one_of(_MARKUP, st.text(max_size=4)), max_size=20).map("".join)
 

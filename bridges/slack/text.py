@@ -36,6 +36,7 @@ from bridges.text import (
     segments,
 )
 from hub.markdown import is_safe_url
+from hub.mentions import parse_mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +122,22 @@ _MARKERS = {"*": "**", "_": "*", "~": "~~"}
 
 def from_slack(text: str, usernames: Lookup, names: Lookup = _NO_NAMES) -> HubText:
     """A Slack message's text as a hub body. `usernames` maps a Slack user id to the hub
-    username of its linked identity; `names` maps a Slack user id to a display name."""
-    body = HubBody()
+    username of its linked identity; `names` maps a Slack user id to a display name.
+
+    The body is checked with the hub's own mention parser: should a corner of markdown make
+    it read a mention the bridge did not translate (a bare URL running into code), the body
+    is built again with every `@` in code and URLs defused; the usernames returned are the
+    ones the hub will notify."""
+    body = _hub_body(text, usernames, names, strict=False)
+    hub = parse_mentions(body.text())
+    if hub.room or not hub.usernames <= set(body.usernames):
+        body = _hub_body(text, usernames, names, strict=True)
+        hub = parse_mentions(body.text())
+    return HubText(body.text(), [name for name in body.usernames if name in hub.usernames])
+
+
+def _hub_body(text: str, usernames: Lookup, names: Lookup, *, strict: bool) -> HubBody:
+    body = HubBody(strict=strict)
     pieces = list(_split(text))
     pairs = _emphasis_pairs(pieces)
     for index, (kind, value) in enumerate(pieces):
@@ -134,7 +149,7 @@ def from_slack(text: str, usernames: Lookup, names: Lookup = _NO_NAMES) -> HubTe
             body.code_span(_unescape(value))
         else:
             _control(body, value, usernames, names)
-    return HubText(body.text(), body.usernames)
+    return body
 
 
 def _unescape(text: str) -> str:
@@ -176,12 +191,21 @@ def _emphasis_pairs(pieces: list[tuple[str, str]]) -> dict[tuple[int, int], str]
             nxt = (
                 value[at + 1] if at + 1 < len(value) else ("a" if index + 1 < len(pieces) else " ")
             )
-            if char in open_at and not prev.isspace() and not nxt.isalnum():
+            # empty emphasis is none (and `~~~~` would open a code block in the hub)
+            if char in open_at and open_at[char] != (index, at - 1) and _closes(prev, nxt):
                 pairs[open_at.pop(char)] = _MARKERS[char]
                 pairs[(index, at)] = _MARKERS[char]
-            elif not prev.isalnum() and not nxt.isspace() and prev not in _MARKERS.keys() - {char}:
+            elif _opens(prev, nxt):
                 open_at[char] = (index, at)
     return pairs
+
+
+def _opens(prev: str, nxt: str) -> bool:
+    return not prev.isalnum() and not nxt.isspace()
+
+
+def _closes(prev: str, nxt: str) -> bool:
+    return not prev.isspace() and not nxt.isalnum()
 
 
 def _text(body: HubBody, raw: str, marks: dict[int, str]) -> None:
