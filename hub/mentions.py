@@ -61,13 +61,21 @@ def mention_spans(text: str, tokens: Sequence[Token] | None = None) -> list[tupl
         ats = _visible_ats(text, PARSER.parse(text) if tokens is None else tokens)
     spans = []
     for at in ats:
-        match = _MENTION.match(text, at)
-        if match is None:
-            continue
-        name = match.group(1).rstrip(".-")
-        if 0 < len(name) <= NAME_MAX:
+        name = mention_at(text, at)
+        if name is not None:
             spans.append((at, at + 1 + len(name), name.lower()))
     return spans
+
+
+def mention_at(text: str, at: int) -> str | None:
+    """The name (as written) that the `@` at `text[at]` mentions, if it starts a mention
+    where it stands; whether that spot is code is the caller's business. The bridges use
+    this on text they lay out themselves, so that they and the hub never disagree."""
+    match = _MENTION.match(text, at)
+    if match is None:
+        return None
+    name = match.group(1).rstrip(".-")
+    return name if 0 < len(name) <= NAME_MAX else None
 
 
 def _visible_ats(text: str, tokens: Sequence[Token]) -> list[int]:
