@@ -59,9 +59,11 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._web.handle)
         app.router.add_get("/link/", self.socket.handle)
         app.router.add_post("/_fake/respond/{command_id}", self.commands.handle_response_url)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=0.5
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self._port = self._runner.addresses[0][1]
         self.socket.start()
@@ -239,11 +241,11 @@ class FakeSlack:
         return self.faults.retry_after_violations
 
     def fail_next(
-        self, method: str, status: int = 500, times: int = 1, error: str | None = None
+        self, method: str, status: int | None = None, times: int = 1, error: str | None = None
     ) -> None:
-        """The next `times` calls of `method` fail with `status` (200 + `error` for a logical
-        error such as "channel_not_found"), before anything is applied."""
-        self.faults.fail_next(method, status, times, error)
+        """The next `times` calls of `method` fail before anything is applied: with `status`
+        (default 500), or with a logical `error` such as "channel_not_found" (HTTP 200)."""
+        self.faults.fail_next(method, status or (200 if error else 500), times, error)
 
     def slow(self, method: str, seconds: float) -> None:
         """Calls of `method` are applied at once, then answered `seconds` later (0 to stop)."""
