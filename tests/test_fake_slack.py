@@ -165,7 +165,10 @@ async def test_logical_errors_are_http_200_ok_false(
 
 
 async def test_tokens_are_checked(slack: FakeSlack) -> None:
-    for token, error in [("xoxb-forged", "invalid_auth"), (slack.app_token, "not_allowed_token_type")]:
+    for token, error in [
+        ("xoxb-forged", "invalid_auth"),
+        (slack.app_token, "not_allowed_token_type"),
+    ]:
         with pytest.raises(SlackApiError) as raised:
             await web_client(slack, token).auth_test()
         assert raised.value.response["error"] == error

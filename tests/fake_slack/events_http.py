@@ -109,6 +109,7 @@ class HttpEvents:
         done, _ = await asyncio.wait({request}, timeout=self.config.event_http_timeout_s)
         if not done:
             attempt.reason = "http_timeout"  # the request itself goes on, unwatched
+            request.add_done_callback(_forget)
             return attempt
         try:
             status, answer, no_retry = request.result()
@@ -124,3 +125,9 @@ class HttpEvents:
         async with self._session.post(self.url, data=body, headers=headers) as response:
             no_retry = response.headers.get("X-Slack-No-Retry") == "1"
             return response.status, await response.read(), no_retry
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    """Retrieve an abandoned request's outcome so asyncio does not report it."""
+    if not task.cancelled():
+        task.exception()
