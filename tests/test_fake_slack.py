@@ -4,6 +4,7 @@ delivery are in test_fake_slack_events.py."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -192,7 +193,9 @@ async def test_dms_users_and_ephemerals(slack: FakeSlack) -> None:
     info = await client.conversations_info(channel=dm)
     assert info["channel"]["is_im"] and info["channel"]["user"] == carol
     await client.chat_postMessage(channel=dm, text="you were mentioned")
-    assert [m.text for m in slack.messages(dm)] == ["you were mentioned"]
+    by_user_id = await client.chat_postMessage(channel=carol, text="a user id means the DM")
+    assert by_user_id["channel"] == dm
+    assert [m.text for m in slack.messages(dm)] == ["you were mentioned", "a user id means the DM"]
 
     user = await client.users_info(user=carol)
     assert user["user"]["real_name"] == "Carol" and user["user"]["profile"]["image_72"]
@@ -282,3 +285,21 @@ async def test_down_answers_503_until_up(slack: FakeSlack) -> None:
     assert raised.value.response.status_code == 503
     slack.up()
     assert (await client.auth_test())["ok"]
+
+
+async def test_an_unknown_method_is_refused(slack: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(slack).api_call("chat.scheduleMessage", json={"channel": "C1"})
+    assert raised.value.response["error"] == "unknown_method"
+
+
+async def test_a_client_pacing_at_the_limit_is_never_refused(slack: FakeSlack) -> None:
+    channels = [slack.add_channel(f"room-{n}") for n in range(3)]
+    slack.rate_limit("chat.postMessage", per_channel_per_s=4.0)
+    client = web_client(slack)
+    for round_ in range(3):
+        for channel in channels:
+            await client.chat_postMessage(channel=channel, text=f"round {round_}")
+        await asyncio.sleep(0.25)
+    assert {c.status for c in slack.calls_to("chat.postMessage")} == {200}
+    assert all(len(slack.messages(channel)) == 3 for channel in channels)

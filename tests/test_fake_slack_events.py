@@ -214,6 +214,10 @@ async def events_endpoint(answers: list[int], delay: float = 0.0) -> AsyncIterat
         body = await request.text()
         if not verifier.is_valid_request(body, dict(request.headers)):
             return web.json_response({"error": "invalid request"}, status=401)
+        if request.content_type == "application/x-www-form-urlencoded":  # a slash command
+            fields = dict(await request.post())
+            received.append((None, fields))
+            return web.json_response({"text": f"ran {fields['command']} {fields['text']}"})
         received.append((request.headers.get("X-Slack-Retry-Num"), json.loads(body)))
         await asyncio.sleep(delay if len(received) == 1 else 0)
         payload = received[-1][1]
@@ -267,3 +271,16 @@ async def test_a_wrong_secret_is_refused_by_the_verifier(slack: FakeSlack) -> No
             what="all retries answered",
         )
     assert received == [] and {a.status for a in slack.http_attempts} == {401}
+
+
+async def test_a_slash_command_over_http_is_answered_by_the_response_body(
+    slack: FakeSlack,
+) -> None:
+    channel, carol = slack.add_channel("launch"), slack.add_user("carol")
+    async with events_endpoint(answers=[]) as received:
+        slack.deliver_events_to(received.pop(0), signing_secret=SIGNING_SECRET)
+        await slack.user_runs_command("/taskflow", "link ABC123", carol, channel)
+        await slack.wait_until(lambda: slack.ephemerals, what="the command's answer")
+    assert received[0][1]["user_id"] == carol and received[0][1]["channel_id"] == channel
+    assert slack.ephemerals[0]["text"] == "ran /taskflow link ABC123"
+    assert slack.deliveries == []  # Socket Mode is off once a request URL is set

@@ -47,6 +47,8 @@ class RateLimit:
     per_s: float
     per_channel: bool
     burst: int
+    # A client pacing itself at exactly `per_s` must not be refused for a few ms of jitter.
+    jitter_allowance_s: float = 0.02
     tokens: dict[str, float] = field(default_factory=dict)
     refilled: dict[str, float] = field(default_factory=dict)
     announced_until: dict[str, float] = field(default_factory=dict)
@@ -56,8 +58,9 @@ class RateLimit:
         tokens = self.tokens.get(key, float(self.burst))
         tokens = min(self.burst, tokens + (now - self.refilled.get(key, now)) * self.per_s)
         self.refilled[key] = now
-        if tokens >= 1 and now >= self.announced_until.get(key, 0.0):
-            self.tokens[key] = tokens - 1
+        enough = tokens >= 1 - self.jitter_allowance_s * self.per_s
+        if enough and now >= self.announced_until.get(key, 0.0):
+            self.tokens[key] = max(0.0, tokens - 1)
             return None
         self.tokens[key] = tokens
         wait = max((1 - tokens) / self.per_s, self.announced_until.get(key, 0.0) - now)

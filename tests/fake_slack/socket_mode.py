@@ -80,6 +80,7 @@ class SocketModeServer:
         self._round_robin = itertools.count()
         self._changed = asyncio.Condition()
         self._redeliverer: asyncio.Task[None] | None = None
+        self._closers: set[asyncio.Task[None]] = set()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -91,6 +92,8 @@ class SocketModeServer:
             self._redeliverer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._redeliverer
+        for closer in list(self._closers):
+            closer.cancel()
         for connection in list(self.open):
             await connection.ws.close(code=1001, message=b"fake slack stopping")
 
@@ -215,12 +218,12 @@ class SocketModeServer:
         for connection in stale:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await connection.ws.send_str(json.dumps(message))
-        asyncio.get_running_loop().call_later(
-            self.config.disconnect_grace_s,
-            lambda: asyncio.ensure_future(self._close(stale)),
-        )
+        closer = asyncio.create_task(self._close_later(stale))
+        self._closers.add(closer)
+        closer.add_done_callback(self._closers.discard)
 
-    async def _close(self, connections: list[Connection]) -> None:
+    async def _close_later(self, connections: list[Connection]) -> None:
+        await asyncio.sleep(self.config.disconnect_grace_s)
         for connection in connections:
             if connection in self.open:
                 await connection.ws.close(code=1001, message=b"disconnect")

@@ -25,7 +25,10 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     if request.method == "POST" and request.can_read_body:
         if request.content_type == "application/json":
-            body = await request.json()
+            try:
+                body = await request.json()
+            except ValueError:
+                raise SlackError("invalid_json") from None
             if isinstance(body, dict):
                 params.update(body)
         else:
@@ -58,7 +61,10 @@ class WebApi:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
-        params = await read_params(request)
+        try:
+            params = await read_params(request)
+        except SlackError as error:
+            return answer({"ok": False, "error": error.code})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         token = token or str(params.pop("token", "") or "")
         params.pop("token", None)
