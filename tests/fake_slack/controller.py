@@ -19,7 +19,7 @@ from tests.fake_slack.events_http import Attempt, HttpEvents
 from tests.fake_slack.faults import Call, Faults, Violation
 from tests.fake_slack.socket_mode import Delivery, SocketModeServer
 from tests.fake_slack.webapi import WebApi
-from tests.fake_slack.workspace import Message, SlackError, Workspace, ts_key
+from tests.fake_slack.workspace import Channel, Message, SlackError, Workspace, ts_key
 
 
 class FakeSlack:
@@ -183,7 +183,7 @@ class FakeSlack:
             task.add_done_callback(lambda done: self._on_command_answer(fields, done))
         return fields
 
-    def _open_channel(self, ref: str) -> Any:
+    def _open_channel(self, ref: str) -> Channel:
         channel = self.workspace.channel(ref)
         if channel.archived:
             raise SlackError("is_archived")
