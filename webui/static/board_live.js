@@ -4,15 +4,15 @@
 // its members) and the viewer's reading of them anywhere (`room.read` on their own stream);
 // each task card's mention badge follows their mention notifications about the task.
 
-function setCount(holder, badgeClass, count, text, after) {
-  let badge = holder.querySelector(`:scope > .${badgeClass}`);
+function setCount(holder, selector, count, text, after) {
+  let badge = holder.querySelector(selector);
   if (count <= 0) {
     badge?.remove();
     return;
   }
   if (!badge) {
     badge = document.createElement("span");
-    badge.className = badgeClass;
+    badge.className = selector.split(".").pop();
     after(badge);
   }
   badge.textContent = text;
@@ -23,7 +23,7 @@ function roomCounter(item, me) {
   const rendered = Number(item.dataset.seq);
   const show = (count) => {
     item.dataset.unread = String(count);
-    setCount(item, "unread-count", count, String(count), (badge) => {
+    setCount(item, ":scope > .unread-count", count, String(count), (badge) => {
       badge.title = "Unread messages";
       item.querySelector(".room-link").after(" ", badge);
     });
@@ -46,7 +46,7 @@ function roomCounter(item, me) {
 
 function showMentions(card, count) {
   card.dataset.mentions = String(count);
-  setCount(card, "mention-badge", count, `@${count}`, (badge) => {
+  setCount(card, ".task-meta > .mention-badge", count, `@${count}`, (badge) => {
     badge.title = "Unread mentions of you";
     card.querySelector(".task-meta .comment-count").before(badge);
   });
