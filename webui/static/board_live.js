@@ -4,15 +4,17 @@
 // its members) and the viewer's reading of them anywhere (`room.read` on their own stream);
 // each task card's mention badge follows their mention notifications about the task.
 
-function setCount(holder, selector, count, text, after) {
-  let badge = holder.querySelector(selector);
+/** Show `text` in the holder's badge of class `badgeClass` (found in `scope`), made with
+ * `after` when missing; no badge at 0. */
+function setCount(holder, scope, badgeClass, count, text, after) {
+  let badge = holder.querySelector(`${scope}.${badgeClass}`);
   if (count <= 0) {
     badge?.remove();
     return;
   }
   if (!badge) {
     badge = document.createElement("span");
-    badge.className = selector.split(".").pop();
+    badge.className = badgeClass;
     after(badge);
   }
   badge.textContent = text;
@@ -23,7 +25,7 @@ function roomCounter(item, me) {
   const rendered = Number(item.dataset.seq);
   const show = (count) => {
     item.dataset.unread = String(count);
-    setCount(item, ":scope > .unread-count", count, String(count), (badge) => {
+    setCount(item, ":scope > ", "unread-count", count, String(count), (badge) => {
       badge.title = "Unread messages";
       item.querySelector(".room-link").after(" ", badge);
     });
@@ -46,7 +48,7 @@ function roomCounter(item, me) {
 
 function showMentions(card, count) {
   card.dataset.mentions = String(count);
-  setCount(card, ".task-meta > .mention-badge", count, `@${count}`, (badge) => {
+  setCount(card, ".task-meta > ", "mention-badge", count, `@${count}`, (badge) => {
     badge.title = "Unread mentions of you";
     card.querySelector(".task-meta .comment-count").before(badge);
   });
