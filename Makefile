@@ -21,6 +21,7 @@ run: $(STAMP)
 	$(BIN)/taskflow-hub serve
 
 test: $(STAMP)
+	@tools/ensure-chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

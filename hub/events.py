@@ -181,4 +181,11 @@ class NotificationsRead(UserEvent):
     kind: ClassVar[str] = "notification.read"
 
 
+@dataclass(frozen=True)
+class RoomRead(UserEvent):
+    """The person's read marker in a room moved (so every open page's count for it follows)."""
+
+    kind: ClassVar[str] = "room.read"
+
+
 HubEvent = BoardEvent | RoomEvent | TaskThreadEvent | UserEvent

@@ -21,11 +21,13 @@ from hub.services.messages import ROOM_MESSAGES
 from hub.services.notifications import list_notifications, mark_all_read
 from hub.services.pagination import PageRequest, page_request
 from hub.services.post_reads import history
+from hub.services.reading import room_unread_count
 from hub.services.rooms import get_room, list_rooms
 from hub.services.tasks import get_task, list_tasks
 from hub.services.threads import Thread
 from webui.badges import comment_counts, unread_mentions, unread_messages
 from webui.forms import text_field
+from webui.reading import room_seqs
 from webui.rendering import Context, Form, Handler, form_action, page, page_id
 
 Items = list[dict[str, Any]]
@@ -85,6 +87,7 @@ async def board_page(request: web.Request, viewer: Viewer) -> Context:
         comments = await comment_counts(session, board_id)
         mentions = await unread_mentions(session, viewer, board_id)
         unread = await unread_messages(session, viewer, board_id)
+        seqs = await room_seqs(session, viewer, board_id)
     columns: dict[str, Items] = {column: [] for column in board["columns"]}
     for task in tasks:
         columns.setdefault(task["status"], []).append(
@@ -94,7 +97,7 @@ async def board_page(request: web.Request, viewer: Viewer) -> Context:
                 "mention_count": mentions.get(task["id"], 0),
             }
         )
-    return {"board": board, "columns": columns, "rooms": with_unread(rooms, unread)}
+    return {"board": board, "columns": columns, "rooms": with_unread(rooms, unread, seqs)}
 
 
 @page("rooms.html")
@@ -104,11 +107,17 @@ async def rooms_page(request: web.Request, viewer: Viewer) -> Context:
         board = await get_board(session, viewer, board_id)
         rooms = await every_item(request, lambda page: list_rooms(session, viewer, board_id, page))
         unread = await unread_messages(session, viewer, board_id)
-    return {"board": board, "rooms": with_unread(rooms, unread)}
+        seqs = await room_seqs(session, viewer, board_id)
+    return {"board": board, "rooms": with_unread(rooms, unread, seqs)}
 
 
-def with_unread(rooms: Items, unread: dict[int, int]) -> Items:
-    return [{**room, "unread_count": unread.get(room["id"], 0)} for room in rooms]
+def with_unread(rooms: Items, unread: dict[int, int], seqs: dict[int, int]) -> Items:
+    """Each room with its unread count and, where the viewer is a member, its stream's last
+    seq (`None` elsewhere: nothing to keep live)."""
+    return [
+        {**room, "unread_count": unread.get(room["id"], 0), "seq": seqs.get(room["id"])}
+        for room in rooms
+    ]
 
 
 @page("thread.html")
@@ -123,6 +132,7 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
                 RoomMember.room_id == room_id, RoomMember.user_id == viewer.id
             )
         )
+        unread = await room_unread_count(session, viewer.id, room_id)
     return {
         "kind": "room",
         "anchor": "message",
@@ -133,6 +143,7 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
         "posts": posts,
         "older": older,
         "read_seq": read_seq,
+        "unread_count": unread,
     }
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from webui import account_pages, admin, login, pages, room_pages
 from webui.not_found import favicon, not_found_page
+from webui.reading import follow_notification
 from webui.security import add_page_headers
 
 _HERE = Path(__file__).parent
@@ -24,6 +25,7 @@ def add_routes(app: web.Application) -> None:
     )
     app.on_response_prepare.append(add_page_headers)
     app.middlewares.append(not_found_page)
+    app.middlewares.append(follow_notification)
     app.router.add_static("/static/", _HERE / "static", name="static")
     router = app.router
     router.add_get("/favicon.ico", favicon)

@@ -37,11 +37,24 @@ class TargetOut(BaseModel):
         return {key: value for key, value in handler(self).items() if value is not None}
 
 
+class PlaceOut(BaseModel):
+    """The names of what the notification is about: its room or task, and their board."""
+
+    board: str | None = None
+    room: str | None = None
+    task: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_present_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
 class NotificationOut(BaseModel):
     id: int
     kind: str
     actor: UserRef | None
     target: TargetOut
+    place: PlaceOut
     snippet: str
     created_at: datetime
     read_at: datetime | None

@@ -11,7 +11,17 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.appkeys import BROKER, DATABASE, FANOUT, POSTING, PRESENCE, REFUSALS, REVOKER, SETTINGS
+from hub.appkeys import (
+    BROKER,
+    DATABASE,
+    FANOUT,
+    POSTING,
+    PRESENCE,
+    REFUSALS,
+    REVOKER,
+    SETTINGS,
+    WRITER,
+)
 from hub.broker import BrokerMessage
 from hub.errors import HubError, Invalid, NotFound, RateLimited
 from hub.events import Origin, user_stream
@@ -31,7 +41,8 @@ from hub.realtime.client_frames import (
 from hub.realtime.connection import Connection
 from hub.refusals import Via
 from hub.services.comments import TASK_COMMENTS
-from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
+from hub.services.messages import ROOM_MESSAGES
+from hub.services.reading import read_room_up_to, read_task_up_to
 from hub.services.threads import Thread
 
 log = structlog.get_logger(__name__)
@@ -147,10 +158,13 @@ class FrameHandler:
 
     async def _read(self, stream: str, seq: int) -> None:
         kind, _, raw_id = stream.partition(":")
-        if kind != "room":
-            raise Invalid("read markers are kept for rooms only", field="stream")
-        async with self._app[DATABASE].write() as session:
-            await mark_read_up_to(session, self._connection.viewer, int(raw_id), seq)
+        if kind not in ("room", "task"):
+            raise Invalid("read markers are kept for rooms and tasks only", field="stream")
+        read_up_to = read_room_up_to if kind == "room" else read_task_up_to
+        viewer = self._connection.viewer
+        await self._app[WRITER].run(
+            lambda unit: read_up_to(unit, viewer, int(raw_id), seq), origin=self._origin
+        )
 
     async def disconnected(self) -> None:
         fanout = self._app[FANOUT]

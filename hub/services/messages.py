@@ -48,8 +48,8 @@ ROOM_MESSAGES: Thread[ChatMessage] = Thread(
 )
 
 
-async def mark_read_up_to(session: AsyncSession, actor: Actor, room_id: int, seq: int) -> None:
-    """Move the actor's read marker in a room forward (never back).
+async def mark_read_up_to(session: AsyncSession, actor: Actor, room_id: int, seq: int) -> bool:
+    """Move the actor's read marker in a room forward (never back); True when it moved.
 
     A seq beyond the room's last event is refused, not clamped: a client only learns a seq
     from an event, and every event is stored before it is sent, so a larger one is a client's
@@ -62,4 +62,7 @@ async def mark_read_up_to(session: AsyncSession, actor: Actor, room_id: int, seq
         raise NotFound("no such room")
     if seq > await last_seq(session, room_stream(room_id)):
         raise Invalid("seq: beyond the room's last event", field="seq")
-    member.last_read_seq = max(member.last_read_seq, seq)
+    if seq <= member.last_read_seq:
+        return False
+    member.last_read_seq = seq
+    return True

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -16,6 +16,7 @@ from hub.db.types import iso, utcnow
 from hub.errors import NotFound
 from hub.events import NotificationCreated, NotificationsRead, UserId
 from hub.services.authors import Author, author_json
+from hub.services.notification_places import Place, places
 from hub.services.pagination import PageRequest, fetch_page
 from hub.services.unit_of_work import UnitOfWork
 
@@ -61,12 +62,15 @@ def target_json(notification: Notification) -> dict[str, Any]:
     return {"type": kind, "id": target_id, "board": target_id, "url": f"/boards/{target_id}/"}
 
 
-def notification_json(notification: Notification, actor: dict[str, Any] | None) -> dict[str, Any]:
+def notification_json(
+    notification: Notification, actor: dict[str, Any] | None, place: Place
+) -> dict[str, Any]:
     return {
         "id": notification.id,
         "kind": notification.kind,
         "actor": actor,
         "target": target_json(notification),
+        "place": place,
         "snippet": notification.snippet,
         "created_at": iso(notification.created_at),
         "read_at": iso(notification.read_at) if notification.read_at else None,
@@ -104,9 +108,10 @@ async def notify(
     unit.session.add_all(rows)
     await unit.session.flush()
     actor_data = author_json(actor.user_id, actor.username, actor.display_name) if actor else None
+    place = (await places(unit.session, rows[:1]))[rows[0].id]  # every row has the same target
     for row in rows:
         await unit.record(
-            NotificationCreated(UserId(row.user_id), notification_json(row, actor_data))
+            NotificationCreated(UserId(row.user_id), notification_json(row, actor_data, place))
         )
 
 
@@ -122,9 +127,12 @@ async def list_notifications(
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
     rows, next_cursor = await fetch_page(session, statement, Notification.id, page)
+    where = await places(session, (row for row, _ in rows))
     items = [
         notification_json(
-            row, author_json(user.id, user.username, user.display_name) if user else None
+            row,
+            author_json(user.id, user.username, user.display_name) if user else None,
+            where[row.id],
         )
         for row, user in rows
     ]
@@ -150,15 +158,24 @@ async def mark_read(unit: UnitOfWork, reader: Actor, notification_id: int) -> di
         await _record_read(unit, reader, [row.id])
     actor = await unit.session.get(User, row.actor_id) if row.actor_id else None
     return notification_json(
-        row, author_json(actor.id, actor.username, actor.display_name) if actor else None
+        row,
+        author_json(actor.id, actor.username, actor.display_name) if actor else None,
+        (await places(unit.session, [row]))[row.id],
     )
 
 
 async def mark_all_read(unit: UnitOfWork, reader: Actor) -> int:
+    return len(await mark_read_where(unit, reader))
+
+
+async def mark_read_where(
+    unit: UnitOfWork, reader: Actor, *conditions: ColumnElement[bool]
+) -> list[int]:
+    """Mark the reader's unread notifications that meet `conditions` read; their ids."""
     ids = list(
         await unit.session.scalars(
             select(Notification.id).where(
-                Notification.user_id == reader.id, Notification.read_at.is_(None)
+                Notification.user_id == reader.id, Notification.read_at.is_(None), *conditions
             )
         )
     )
@@ -167,9 +184,35 @@ async def mark_all_read(unit: UnitOfWork, reader: Actor) -> int:
             update(Notification).where(Notification.id.in_(ids)).values(read_at=utcnow())
         )
         await _record_read(unit, reader, ids)
-    return len(ids)
+    return ids
 
 
 async def _record_read(unit: UnitOfWork, reader: Actor, ids: list[int]) -> None:
-    unread = await unread_count(unit.session, reader)
-    await unit.record(NotificationsRead(UserId(reader.id), {"ids": ids, "unread": unread}))
+    """The `notification.read` event: the ids, the unread count left, and for each task they
+    were about, the unread mentions of the reader left there (a board's card badges)."""
+    session = unit.session
+    unread = await unread_count(session, reader)
+    task_ids = {
+        task_id
+        for task_id in await session.scalars(
+            select(Notification.task_id).where(Notification.id.in_(ids))
+        )
+        if task_id is not None
+    }
+    left: dict[int | None, int] = {}
+    if task_ids:
+        counted = await session.execute(
+            select(Notification.task_id, func.count())
+            .where(
+                Notification.user_id == reader.id,
+                Notification.read_at.is_(None),
+                Notification.kind == "mention",
+                Notification.task_id.in_(task_ids),
+            )
+            .group_by(Notification.task_id)
+        )
+        left = dict(counted.all())
+    tasks = [{"task": task, "mentions": left.get(task, 0)} for task in sorted(task_ids)]
+    await unit.record(
+        NotificationsRead(UserId(reader.id), {"ids": ids, "unread": unread, "tasks": tasks})
+    )

@@ -2,15 +2,19 @@
 // one WebSocket (DESIGN §6). ES modules, no dependencies, no build step.
 
 import { api } from "./api.js";
+import { setupBoardLive } from "./board_live.js";
 import { setupComposer } from "./composer.js";
 import { setupEditing } from "./editing.js";
 import { setupHistory } from "./history.js";
 import { startLive } from "./live.js";
 import { setupMentions } from "./mentions.js";
+import { setupNotificationList } from "./notification_items.js";
 import { runHooks, showPost } from "./posts.js";
 import { newestItem, pageThread, postItems } from "./thread.js";
+import { showUnreadInTitle } from "./title.js";
 import { toast } from "./toast.js";
 import { setupUnread } from "./unread.js";
+import { setupUnreadJump } from "./unread_jump.js";
 
 const TYPING_SHOWN_MS = 5000;
 
@@ -24,6 +28,7 @@ const DRAFT_KEY = `draft:${window.location.pathname}`;
 
 function setUnread(count) {
   if (badge) badge.textContent = count > 0 ? String(count) : "";
+  showUnreadInTitle(count);
 }
 
 async function refreshUnread() {
@@ -63,7 +68,11 @@ function onThreadFrame(frame) {
   }
 }
 
+const board = setupBoardLive(document.querySelector(".viewer[data-username]")?.dataset.username);
+const listeners = [setupNotificationList(), board?.onFrame].filter(Boolean); // page parts
+
 function onFrame(frame) {
+  for (const listen of listeners) listen(frame);
   if (frame.type === "event" && frame.event === "notification.created") {
     setUnread(Number(badge?.textContent || 0) + 1);
   } else if (frame.type === "event" && frame.event === "notification.read") {
@@ -92,7 +101,7 @@ if (thread) {
   const list = thread.list;
   if (start) list.scrollTop += start.getBoundingClientRect().top - list.getBoundingClientRect().top;
   else list.scrollTop = list.scrollHeight;
-  setupHistory(thread);
+  setupUnreadJump(thread, setupHistory(thread), unread);
   if (composerBox) {
     composerBox.value ||= sessionStorage.getItem(DRAFT_KEY) ?? "";
     sessionStorage.removeItem(DRAFT_KEY);
@@ -100,4 +109,5 @@ if (thread) {
   }
   streams.set(thread.stream, Number(newestItem(thread)?.dataset.seq ?? 0));
 }
+for (const [stream, seq] of board?.streams ?? []) streams.set(stream, seq);
 startLive({ streams, onFrame, onOpen });

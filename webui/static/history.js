@@ -1,6 +1,8 @@
 // History that loads as you scroll up: when the top of the list comes into view, the page
 // before the oldest shown post is fetched (the list's data-older cursor) and put above it,
-// keeping the reader's place, until there is nothing older.
+// keeping the reader's place, until there is nothing older. `loadOlder()` loads the next
+// older page on demand (the unread jump), sharing a load already under way; it resolves to
+// false when the page could not be loaded.
 
 import { api } from "./api.js";
 import { prependPosts } from "./posts.js";
@@ -14,7 +16,7 @@ export function setupHistory(thread) {
   edge.dataset.testid = "history-state";
   edge.setAttribute("role", "status");
   list.prepend(edge);
-  let loading = false;
+  let loading = null; // the load under way
 
   function showEdge() {
     const hasPosts = list.querySelector('[data-testid="message"]') !== null;
@@ -22,9 +24,16 @@ export function setupHistory(thread) {
     edge.textContent = list.dataset.older || !hasPosts ? "" : "Beginning of the conversation";
   }
 
-  async function loadOlder(observer) {
-    if (loading || !list.dataset.older) return;
-    loading = true;
+  function loadOlder(observer) {
+    if (!loading && list.dataset.older) {
+      loading = loadPage(observer).finally(() => {
+        loading = null;
+      });
+    }
+    return loading ?? Promise.resolve(Boolean(list.dataset.older));
+  }
+
+  async function loadPage(observer) {
     edge.dataset.state = "loading";
     edge.textContent = "Loading…";
     try {
@@ -39,9 +48,9 @@ export function setupHistory(thread) {
       // Tried again when the top comes into view anew, not in a loop.
       edge.dataset.state = "failed";
       edge.textContent = `Older ${thread.noun}s could not be loaded (${error.message}). Scroll to retry.`;
-    } finally {
-      loading = false;
+      return false;
     }
+    return true;
   }
 
   showEdge();
@@ -52,4 +61,5 @@ export function setupHistory(thread) {
     { root: list, rootMargin: PREFETCH_MARGIN },
   );
   observer.observe(edge);
+  return { loadOlder: () => loadOlder(observer) };
 }

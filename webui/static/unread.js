@@ -1,6 +1,7 @@
 // The unread marker of a room: a "New messages" divider before the first message from someone
 // else after the viewer's read marker (data-read-seq), and the read frame of DESIGN §6 sent
-// when the newest message is in view and the tab has the focus.
+// when the newest message is in view and the tab has the focus. A task's comments keep no read
+// marker (no divider), but send the same read frame: it clears what notified the reader there.
 
 import { sendFrame } from "./live.js";
 import { newestItem, postItems } from "./thread.js";
@@ -14,7 +15,7 @@ function divider() {
   return line;
 }
 
-function inView(item, list) {
+export function inView(item, list) {
   const box = item.getBoundingClientRect();
   const view = list.getBoundingClientRect();
   return box.bottom > view.top && box.top < view.bottom;
@@ -22,10 +23,9 @@ function inView(item, list) {
 
 export function setupUnread(thread) {
   const list = thread.list;
-  if (thread.kind !== "room" || list.dataset.readSeq === undefined) {
-    return { markRead() {}, firstUnread: () => null };
-  }
-  const readSeq = Number(list.dataset.readSeq);
+  const marked = thread.kind === "room" && list.dataset.readSeq !== undefined;
+  if (thread.kind === "room" && !marked) return { markRead() {}, firstUnread: () => null };
+  const readSeq = Number(list.dataset.readSeq ?? 0);
   let sentSeq = readSeq;
   const loadedSeq = Number(newestItem(thread)?.dataset.seq ?? 0);
 
@@ -58,7 +58,7 @@ export function setupUnread(thread) {
     if (seq > sentSeq && sendFrame({ type: "read", stream: thread.stream, seq })) sentSeq = seq;
   }
 
-  thread.itemHooks.push(place);
+  if (marked) thread.itemHooks.push(place);
   let queued = false;
   list.addEventListener("scroll", () => {
     if (!queued) {
