@@ -9,6 +9,7 @@ import { startLive } from "./live.js";
 import { setupMentions } from "./mentions.js";
 import { runHooks, showPost } from "./posts.js";
 import { newestItem, pageThread, postItems } from "./thread.js";
+import { localizeTimes } from "./times.js";
 import { toast } from "./toast.js";
 import { setupUnread } from "./unread.js";
 
@@ -83,6 +84,7 @@ function onOpen() {
   unread.markRead();
 }
 
+localizeTimes(document);
 const streams = new Map();
 if (thread) {
   unread = setupUnread(thread);

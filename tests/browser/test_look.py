@@ -1,0 +1,111 @@
+"""How the dashboard looks and reads (issue 13: 2, 5, 6, 10, 11): times in the viewer's zone,
+markdown that looks like markdown, no overflow at phone width, errors in plain sentences with
+what was typed kept, mention highlights, a growing edit box, the task's status on its page and
+a one-line header on a phone.
+
+Each test uses a room of its own on the module's shared hub (see conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import Login, Seed
+
+LIVE_MS = 5_000  # generous on a busy machine; the hub delivers in milliseconds
+PHONE = {"width": 360, "height": 740}
+
+
+def room_url(room: int) -> str:
+    return f"/messaging/room/{room}/"
+
+
+def open_page(login: Login, username: str, path: str, **context: object) -> Page:
+    page = login(username, path, **context)
+    expect(page.locator('[data-testid="connection-state"]')).to_have_attribute(
+        "data-state", "online", timeout=LIVE_MS
+    )
+    return page
+
+
+def post(page: Page, text: str) -> Locator:
+    return page.locator('[data-testid="message"]', has_text=text)
+
+
+def clock(moment: datetime) -> str:
+    """9:01 AM, as the page writes it."""
+    return f"{moment.hour % 12 or 12}:{moment:%M} {moment:%p}"
+
+
+def expected_short(iso: str, zone: str) -> str:
+    """What a post written at `iso` (UTC) shows in `zone` now."""
+    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(zone))
+    today = datetime.now(ZoneInfo(zone)).date()
+    if moment.date() == today:
+        return clock(moment)
+    if moment.date() == today - timedelta(days=1):
+        return f"Yesterday {clock(moment)}"
+    if moment.year == today.year:
+        return f"{moment:%b} {moment.day}, {clock(moment)}"
+    return f"{moment:%b} {moment.day}, {moment.year}"
+
+
+def expect_local_time(page: Page, text: str, created_at: str, zone: str) -> None:
+    time = post(page, text).locator('time[data-testid="message-time"]')
+    expect(time).to_have_attribute("datetime", created_at)
+    expect(time).to_have_text(expected_short(created_at, zone))
+    moment = datetime.fromisoformat(created_at).astimezone(ZoneInfo(zone))
+    title = time.get_attribute("title") or ""
+    assert f"{moment:%A}, {moment:%B} {moment.day}, {moment.year}" in title, title
+    assert f"{clock(moment)[:-3]}:{moment:%S} {moment:%p}" in title, title
+
+
+# --- 2. times in the viewer's zone ----------------------------------------------------------
+
+
+def test_times_show_in_the_profile_zone_else_the_browsers(login: Login, seed: Seed) -> None:
+    room = seed.new_room("times")
+    status, me = seed.api("bob").call("PATCH", "/api/v1/me", {"time_zone": "America/New_York"})
+    assert status == 200 and me["time_zone"] == "America/New_York", me
+    status, me = seed.api("alice").get("/api/v1/me")
+    assert status == 200 and me["time_zone"] is None  # never chosen: the browser's zone
+    first = seed.api("alice").created(f"/api/v1/rooms/{room}/messages", {"body": "first one"})
+
+    alice = open_page(login, "alice", room_url(room), timezone_id="Asia/Tokyo")
+    bob = open_page(login, "bob", room_url(room), timezone_id="Europe/Paris")  # profile wins
+    expect_local_time(alice, "first one", first["created_at"], "Asia/Tokyo")
+    expect_local_time(bob, "first one", first["created_at"], "America/New_York")
+    assert expected_short(first["created_at"], "Asia/Tokyo") != expected_short(
+        first["created_at"], "America/New_York"
+    )
+
+    bob.locator('[data-testid="composer"]').fill("live one")
+    bob.locator('[data-testid="composer"]').press("Enter")
+    expect(post(alice, "live one")).to_have_count(1, timeout=LIVE_MS)
+    created = post(alice, "live one").locator("time").get_attribute("datetime") or ""
+    expect_local_time(alice, "live one", created, "Asia/Tokyo")
+    expect_local_time(bob, "live one", created, "America/New_York")
+    seed.api("bob").call("PATCH", "/api/v1/me", {"time_zone": None})
+
+
+def test_older_times_read_as_yesterday_a_date_or_a_year(login: Login, seed: Seed) -> None:
+    page = open_page(login, "alice", "/", timezone_id="Asia/Tokyo")
+    now = "2026-12-01T09:00:00Z"  # 18:00 in Tokyo
+    cases = {
+        "2026-12-01T00:01:00Z": "9:01 AM",
+        "2026-11-30T08:40:00Z": "Yesterday 5:40 PM",
+        "2026-11-30T14:59:00Z": "Yesterday 11:59 PM",
+        "2026-11-29T14:59:00Z": "Nov 29, 11:59 PM",
+        "2026-01-03T00:01:00Z": "Jan 3, 9:01 AM",
+        "2025-11-03T00:01:00Z": "Nov 3, 2025",
+    }
+    shown = page.evaluate(
+        """async ([now, moments]) => {
+            const { shortTime } = await import("/static/times.js");
+            return moments.map((moment) => shortTime(new Date(moment), new Date(now)));
+        }""",
+        [now, list(cases)],
+    )
+    assert shown == list(cases.values())
