@@ -109,3 +109,98 @@ def test_older_times_read_as_yesterday_a_date_or_a_year(login: Login, seed: Seed
         [now, list(cases)],
     )
     assert shown == list(cases.values())
+
+
+# --- 5. markdown looks like markdown ----------------------------------------------------------
+
+MARKDOWN = "Plan:\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted words\n\n```\ncode\n```"
+
+
+def test_markdown_lists_quotes_and_code_look_like_markdown(login: Login, seed: Seed) -> None:
+    room = seed.new_room("markdown")
+    seed.api("bob").created(f"/api/v1/rooms/{room}/messages", {"body": MARKDOWN})
+    alice = open_page(login, "alice", room_url(room))
+    body = post(alice, "quoted words").locator('[data-testid="message-body"]')
+
+    def style(selector: str, prop: str) -> str:
+        value: str = body.locator(selector).first.evaluate(
+            f"(element) => getComputedStyle(element).{prop}"
+        )
+        return value
+
+    assert style("ul", "listStyleType") == "disc"
+    assert style("ul ul", "listStyleType") == "circle"
+    assert style("ol", "listStyleType") == "decimal"
+    assert float(style("ul", "paddingLeft").removesuffix("px")) > 0
+    assert style("blockquote", "borderLeftStyle") == "solid"
+    assert float(style("blockquote", "borderLeftWidth").removesuffix("px")) >= 2
+    assert "mono" in style("pre", "fontFamily")
+    assert style("pre", "overflowX") == "auto"
+
+
+# --- 6. overflow ----------------------------------------------------------------------------
+
+LONG_NAME = "a-room-name-that-goes-on-" + "and-on-" * 7 + "x" * 6  # 80 characters
+LONG_WORD = "w" * 300
+LONG_URL = "https://example.com/" + "/".join(["segment"] * 30)
+
+
+def page_overflow(page: Page) -> list[str]:
+    """The elements wider than the window, if the page scrolls sideways."""
+    found: list[str] = page.evaluate(
+        """() => {
+            if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+            return [...document.querySelectorAll("body *")]
+                .filter((element) => element.getBoundingClientRect().right > window.innerWidth)
+                .slice(-5).map((element) => element.outerHTML.slice(0, 120));
+        }"""
+    )
+    return found
+
+
+def test_nothing_scrolls_sideways_at_phone_width(login: Login, seed: Seed) -> None:
+    assert len(LONG_NAME) == 80
+    admin = seed.api("admin")
+    admin.created(
+        "/api/v1/users", {"username": "root", "password": "browser-test-password", "is_admin": True}
+    )
+    alice = seed.api("alice")
+    board = alice.created("/api/v1/boards", {"name": LONG_NAME})["id"]
+    alice.created(f"/api/v1/boards/{board}/members", {"username": "bob"})
+    room = alice.created(
+        f"/api/v1/boards/{board}/rooms", {"name": LONG_NAME, "members": ["bob"]}
+    )["id"]
+    task = alice.created(f"/api/v1/boards/{board}/tasks", {"title": LONG_NAME})["id"]
+    body = f"@alice look {LONG_WORD} at {LONG_URL}\n\n```\n{LONG_WORD}\n```"
+    seed.api("bob").created(f"/api/v1/rooms/{room}/messages", {"body": body})
+    seed.api("bob").created(f"/api/v1/tasks/{task}/comments", {"body": body})
+
+    pages = [
+        "/",
+        f"/boards/{board}/",
+        f"/messaging/board/{board}/rooms/",
+        f"/messaging/board/{board}/rooms/create/",
+        room_url(room),
+        f"/messaging/task/{task}/comments/",
+        "/messaging/notifications/",
+        "/settings/",
+    ]
+    page = login("alice", "/", viewport=PHONE)
+    wide = {}
+    for path in pages:
+        page.goto(login.hub.url + path)
+        if found := page_overflow(page):
+            wide[path] = found
+    for path in ("/", f"/boards/{board}/", room_url(room)):
+        page.goto(login.hub.url + path)
+        name = page.get_by_title(LONG_NAME).first
+        expect(name).to_be_visible()
+        assert name.evaluate("(e) => e.scrollWidth > e.clientWidth"), path  # cut with an ellipsis
+    admin_page = login("root", "/admin/", viewport=PHONE)
+    for path in ("/admin/", "/admin/users/", "/admin/boards/", "/admin/rooms/", "/admin/messages/",
+                 "/admin/notifications/", "/admin/board-members/", "/admin/room-members/",
+                 "/admin/bridges/"):
+        admin_page.goto(login.hub.url + path)
+        if found := page_overflow(admin_page):
+            wide[path] = found
+    assert wide == {}
