@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 
 from hub.markdown import PARSER
+from hub.mention_marks import MENTION as _MENTION
+from hub.mention_marks import NAME_MAX, mention_name
 from hub.render import is_plain_line
 
 ROOM_MENTIONS = frozenset({"room", "here", "channel", "everyone"})
-NAME_MAX = 32
-
-# Possessive `++`: a name that runs into a non-ASCII letter is not cut short to a shorter one.
-_MENTION = re.compile(r"(?<![\w./-])@([A-Za-z0-9_.-]++)(?!\w)")
 _AT = re.compile("@")
 _NEWLINE = re.compile(r"\r\n?|\n")  # the line breaks markdown-it counts lines by
 
@@ -62,11 +60,9 @@ def mention_spans(text: str, tokens: Sequence[Token] | None = None) -> list[tupl
     spans = []
     for at in ats:
         match = _MENTION.match(text, at)
-        if match is None:
-            continue
-        name = match.group(1).rstrip(".-")
-        if 0 < len(name) <= NAME_MAX:
-            spans.append((at, at + 1 + len(name), name.lower()))
+        name = None if match is None else mention_name(match)
+        if name is not None:
+            spans.append((at, at + 1 + len(name), name))
     return spans
 
 

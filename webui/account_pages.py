@@ -122,7 +122,7 @@ async def password_submit(request: web.Request, viewer: Viewer, form: Form) -> w
     current, new = text_field(form, "current_password"), text_field(form, "password")
     try:
         if new != text_field(form, "password_confirm"):
-            raise Invalid("the new passwords do not match", field="password_confirm")
+            raise Invalid("The new passwords do not match.", field="password_confirm")
         patch = MePatch(password=new, current_password=current)
         await update_me(request.app[DATABASE], request.app[PASSWORDS], viewer, patch)
     except (ValidationError, Invalid) as error:
