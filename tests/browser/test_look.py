@@ -113,7 +113,9 @@ def test_older_times_read_as_yesterday_a_date_or_a_year(login: Login, seed: Seed
 
 # --- 5. markdown looks like markdown ----------------------------------------------------------
 
-MARKDOWN = "Plan:\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted words\n\n```\ncode\n```"
+MARKDOWN = (
+    "Plan:\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted words\n\n```\ncode\n```"
+)
 
 
 def test_markdown_lists_quotes_and_code_look_like_markdown(login: Login, seed: Seed) -> None:
@@ -167,9 +169,9 @@ def test_nothing_scrolls_sideways_at_phone_width(login: Login, seed: Seed) -> No
     alice = seed.api("alice")
     board = alice.created("/api/v1/boards", {"name": LONG_NAME})["id"]
     alice.created(f"/api/v1/boards/{board}/members", {"username": "bob"})
-    room = alice.created(
-        f"/api/v1/boards/{board}/rooms", {"name": LONG_NAME, "members": ["bob"]}
-    )["id"]
+    room = alice.created(f"/api/v1/boards/{board}/rooms", {"name": LONG_NAME, "members": ["bob"]})[
+        "id"
+    ]
     task = alice.created(f"/api/v1/boards/{board}/tasks", {"title": LONG_NAME})["id"]
     body = f"@alice look {LONG_WORD} at {LONG_URL}\n\n```\n{LONG_WORD}\n```"
     seed.api("bob").created(f"/api/v1/rooms/{room}/messages", {"body": body})
@@ -197,10 +199,156 @@ def test_nothing_scrolls_sideways_at_phone_width(login: Login, seed: Seed) -> No
         expect(name).to_be_visible()
         assert name.evaluate("(e) => e.scrollWidth > e.clientWidth"), path  # cut with an ellipsis
     admin_page = login("root", "/admin/", viewport=PHONE)
-    for path in ("/admin/", "/admin/users/", "/admin/boards/", "/admin/rooms/", "/admin/messages/",
-                 "/admin/notifications/", "/admin/board-members/", "/admin/room-members/",
-                 "/admin/bridges/"):
+    for path in (
+        "/admin/",
+        "/admin/users/",
+        "/admin/boards/",
+        "/admin/rooms/",
+        "/admin/messages/",
+        "/admin/notifications/",
+        "/admin/board-members/",
+        "/admin/room-members/",
+        "/admin/bridges/",
+    ):
         admin_page.goto(login.hub.url + path)
         if found := page_overflow(admin_page):
             wide[path] = found
     assert wide == {}
+
+
+# --- 10. plain errors, fields kept ------------------------------------------------------------
+
+
+def alert(page: Page) -> Locator:
+    return page.locator('main [role="alert"]')
+
+
+def test_form_errors_are_sentences_and_keep_what_was_typed(login: Login, seed: Seed) -> None:
+    page = login("alice", "/settings/")
+    profile = page.locator('[data-testid="settings-form"]')
+    profile.locator('input[name="display_name"]').fill("Alice in Chains")
+    profile.locator('input[name="email"]').evaluate("(input) => { input.type = 'text'; }")
+    profile.locator('input[name="email"]').fill("not an address")
+    with page.expect_navigation():
+        profile.locator('button[type="submit"]').click()
+    expect(alert(page)).to_have_text("The e-mail address does not look like an e-mail address.")
+    expect(profile.locator('input[name="display_name"]')).to_have_value("Alice in Chains")
+    expect(profile.locator('input[name="email"]')).to_have_attribute("aria-invalid", "true")
+
+    password = page.locator('[data-testid="password-form"]')
+    password.locator('input[name="current_password"]').fill("browser-test-password")
+    password.locator('input[name="password"]').fill("short")
+    password.locator('input[name="password_confirm"]').fill("short")
+    with page.expect_navigation():
+        password.locator('button[type="submit"]').click()
+    expect(alert(page)).to_have_text("The password must be at least 8 characters long.")
+    expect(password.locator('input[name="password"]')).to_have_value("")  # never sent back
+    expect(page.locator('input[name="display_name"]')).to_have_value("Alice")  # as saved
+
+    page.goto(login.hub.url + f"/messaging/board/{seed.board}/rooms/create/")
+    form = page.locator('[data-testid="create-room-form"]')
+    form.locator('input[name="name"]').evaluate("(input) => input.removeAttribute('maxlength')")
+    form.locator('input[name="name"]').fill("n" * 81)
+    form.locator('textarea[name="description"]').fill("Where the mockups go")
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').click()
+    expect(alert(page)).to_have_text("The room name can be at most 80 characters long.")
+    expect(form.locator('input[name="name"]')).to_have_value("n" * 81)
+    expect(form.locator('textarea[name="description"]')).to_have_value("Where the mockups go")
+
+
+def test_a_refused_send_reads_as_a_sentence_and_keeps_the_text(login: Login, seed: Seed) -> None:
+    room = seed.new_room("too-long")
+    bob = open_page(login, "bob", room_url(room))
+    composer = bob.locator('[data-testid="composer"]')
+    text = "x" * 16_385
+    composer.fill(text)
+    composer.press("Enter")
+    toast = bob.locator('[data-testid="toast"]')
+    expect(toast).to_contain_text("Messages can be at most 16384 bytes (16 KB).", timeout=LIVE_MS)
+    expect(composer).to_have_value(text)
+
+
+# --- 11. mentions, growing boxes, the task's facts, the phone header --------------------------
+
+
+def test_mentions_are_highlighted_and_the_viewers_own_more(login: Login, seed: Seed) -> None:
+    room = seed.new_room("mentions")
+    seed.api("alice").created(f"/api/v1/rooms/{room}/messages", {"body": "hey @bob and @carol"})
+    bob = open_page(login, "bob", room_url(room))
+    marks = post(bob, "hey").locator(".mention")
+    expect(marks).to_have_count(2)
+    expect(bob.locator('.mention[data-username="bob"]')).to_have_class("mention me")
+    expect(bob.locator('.mention[data-username="carol"]')).to_have_class("mention")
+
+    alice = open_page(login, "alice", room_url(room))
+    alice.locator('[data-testid="composer"]').fill("live for **@Bob**, `@alice` in code")
+    alice.locator('[data-testid="composer"]').press("Enter")
+    live = post(bob, "live for")
+    expect(live.locator('.mention[data-username="bob"]')).to_have_class(
+        "mention me", timeout=LIVE_MS
+    )
+    expect(live.locator(".mention")).to_have_count(1)  # code is not a mention
+    expect(post(alice, "hey").locator('.mention[data-username="bob"]')).to_have_class("mention")
+    me, other = (
+        bob.locator(f'.mention[data-username="{name}"]').first.evaluate(
+            "(e) => getComputedStyle(e).backgroundColor"
+        )
+        for name in ("bob", "carol")
+    )
+    assert me != other
+
+
+def test_typing_and_presence_show_display_names(login: Login, seed: Seed) -> None:
+    room = seed.new_room("names")
+    alice = open_page(login, "alice", room_url(room))
+    bob = open_page(login, "bob", room_url(room))
+    expect(bob.locator('[data-testid="presence"]')).to_contain_text("Alice", timeout=LIVE_MS)
+    expect(alice.locator('[data-testid="presence"]')).to_contain_text("Bob", timeout=LIVE_MS)
+    alice.locator('[data-testid="composer"]').press_sequentially("hello")
+    expect(bob.locator('[data-testid="typing"]')).to_have_text("Alice is typing…", timeout=LIVE_MS)
+
+
+def test_the_edit_box_and_the_composer_grow_with_their_text(login: Login, seed: Seed) -> None:
+    room = seed.new_room("growing")
+    alice = open_page(login, "alice", room_url(room))
+    composer = alice.locator('[data-testid="composer"]')
+    before = composer.bounding_box()
+    composer.fill("\n".join(f"line {n}" for n in range(8)))
+    composer.dispatch_event("input")
+    grown = composer.bounding_box()
+    assert before and grown and grown["height"] > before["height"] + 50
+    composer.press("Enter")
+    mine = post(alice, "line 7")
+    expect(mine).to_have_count(1, timeout=LIVE_MS)
+    assert (composer.bounding_box() or {"height": 0})["height"] < grown["height"]  # emptied
+
+    mine.locator('[data-testid="edit-post"]').click()
+    box = alice.locator('[data-testid="edit-box"]')
+    start = box.bounding_box()
+    box.press("End")
+    for n in range(8):
+        box.press("Shift+Enter")
+        box.press_sequentially(f"more {n}")
+    end = box.bounding_box()
+    assert start and end and end["height"] > start["height"] + 50, (start, end)
+
+
+def test_the_task_page_shows_its_status_and_assignees(login: Login, seed: Seed) -> None:
+    page = open_page(login, "alice", f"/messaging/task/{seed.task}/comments/")
+    expect(page.locator('[data-testid="task-status"]')).to_have_text("todo")
+    assignees = page.locator('[data-testid="task-assignee"]')
+    expect(assignees).to_have_count(1)
+    expect(assignees).to_have_text("Bob")
+    expect(assignees).to_have_attribute("data-username", "bob")
+
+
+def test_the_header_is_one_line_on_a_phone(login: Login, seed: Seed) -> None:
+    seed.api("bob").created(f"/api/v1/rooms/{seed.room}/messages", {"body": "@alice header"})
+    page = open_page(login, "alice", "/", viewport=PHONE)
+    header = page.locator("header.topbar")
+    box = header.bounding_box()
+    assert box and box["height"] <= 56, box
+    for hook in ("notification-badge", "connection-state"):
+        expect(page.locator(f'[data-testid="{hook}"]')).to_be_visible()
+    assert page_overflow(page) == []

@@ -5,11 +5,13 @@
 const TOO_LARGE = /at most (\d+) bytes/;
 const FIELD_PREFIX = /^[a-z_]+: /;
 
+function capital(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
 function sentence(text) {
-  const trimmed = text.trim();
-  if (!trimmed) return trimmed;
-  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+  const words = capital(text.trim());
+  return !words || /[.!?]$/.test(words) ? words : `${words}.`;
 }
 
 /** `error` is an error frame or an ApiError ({code, message}); `noun` "message" or "comment". */
@@ -18,7 +20,7 @@ export function errorText(error, noun = "message") {
   const size = TOO_LARGE.exec(message);
   if (error.code === "too_large" && size) {
     const bytes = Number(size[1]);
-    return `${sentence(noun)}s can be at most ${bytes} bytes (${Math.floor(bytes / 1024)} KB).`;
+    return `${capital(noun)}s can be at most ${bytes} bytes (${Math.floor(bytes / 1024)} KB).`;
   }
   if (error.code === "invalid" && /^body: must not be empty/.test(message)) {
     return `A ${noun} must not be empty.`;
