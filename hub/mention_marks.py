@@ -72,7 +72,7 @@ def _split(text: str) -> list[Token]:
         start, end = match.start(), match.start() + 1 + len(name)
         if start > done:
             tokens.append(Token("text", "", 0, content=text[done:start]))
-        attrs = {"class": MENTION_CLASS, "data-username": name}
+        attrs: dict[str, str | int | float] = {"class": MENTION_CLASS, "data-username": name}
         tokens += [
             Token("mention_open", "span", 1, attrs=attrs),
             Token("text", "", 0, content=text[start:end]),

@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from hub.markdown import PARSER
 from hub.mention_marks import MENTION as _MENTION
-from hub.mention_marks import NAME_MAX, mention_name
+from hub.mention_marks import mention_name
 from hub.render import is_plain_line
 
 ROOM_MENTIONS = frozenset({"room", "here", "channel", "everyone"})

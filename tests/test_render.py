@@ -4,7 +4,6 @@ properties of the HTML for arbitrary and hostile input."""
 from __future__ import annotations
 
 import re
-
 from html.parser import HTMLParser
 
 import pytest
