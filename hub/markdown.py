@@ -17,6 +17,7 @@ from markdown_it.rules_inline.backticks import backtick
 from markdown_it.token import Token
 
 from hub.linkify import LinearLinkify, linkify_scheme, linkify_text
+from hub.mention_marks import mark_mentions
 
 _SAFE_URL = re.compile(r"(?:https?://|mailto:)", re.IGNORECASE)
 
@@ -29,7 +30,8 @@ def is_safe_url(url: str) -> bool:
 class ChatMarkdown(MarkdownIt):
     """CommonMark with tables, strikethrough and bare-URL links (found in linear time:
     `hub.linkify`); raw HTML stays text; a single newline is a line break, as in a chat.
-    Images come out as links to them (`images_to_links`), and each code span's token notes
+    Images come out as links to them (`images_to_links`), mentions in mention spans
+    (`hub.mention_marks`), and each code span's token notes
     where it lies in its inline source (`meta["span"]`, for the mention parser)."""
 
     def __init__(self) -> None:
@@ -40,6 +42,7 @@ class ChatMarkdown(MarkdownIt):
         self.core.ruler.at("linkify", linkify_text)
         self.inline.ruler.at("backticks", _code_span_with_position)
         self.core.ruler.push("images_to_links", images_to_links)
+        self.core.ruler.push("mention_marks", mark_mentions)
 
     def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
         """Called with the normalised URL (entities decoded, control characters escaped)."""

@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 
 from hub.markdown import PARSER
+from hub.mention_marks import MENTION as _MENTION
+from hub.mention_marks import mention_name
 from hub.render import is_plain_line
 
 ROOM_MENTIONS = frozenset({"room", "here", "channel", "everyone"})
-NAME_MAX = 32
-
-# Possessive `++`: a name that runs into a non-ASCII letter is not cut short to a shorter one.
-_MENTION = re.compile(r"(?<![\w./-])@([A-Za-z0-9_.-]++)(?!\w)")
 _AT = re.compile("@")
 _NEWLINE = re.compile(r"\r\n?|\n")  # the line breaks markdown-it counts lines by
 
@@ -72,10 +70,9 @@ def mention_at(text: str, at: int) -> str | None:
     where it stands; whether that spot is code is the caller's business. The bridges use
     this on text they lay out themselves, so that they and the hub never disagree."""
     match = _MENTION.match(text, at)
-    if match is None:
+    if match is None or mention_name(match) is None:
         return None
-    name = match.group(1).rstrip(".-")
-    return name if 0 < len(name) <= NAME_MAX else None
+    return match.group(1).rstrip(".-")
 
 
 def _visible_ats(text: str, tokens: Sequence[Token]) -> list[int]:

@@ -7,6 +7,7 @@ import html
 from typing import NamedTuple
 
 from hub.markdown import PARSER
+from hub.mention_marks import mark_plain
 from hub.mentions import NO_MENTIONS, MentionSet, parse_mentions
 from hub.render import html_of, is_plain_line, plain_snippet, snippet_of
 
@@ -29,7 +30,7 @@ def post_text(body: str) -> PostText:
     `snippet` give, for the cost of one parse (none for a plain chat line); its plain text
     (`fallback_text`) if its HTML would be over `HTML_MAX_RATIO` times as long."""
     if is_plain_line(body):
-        return PostText(f"<p>{body}</p>\n", parse_mentions(body), plain_snippet(body))
+        return PostText(f"<p>{mark_plain(body)}</p>\n", parse_mentions(body), plain_snippet(body))
     tokens = PARSER.parse(body)
     html = html_of(tokens)
     if len(html) > HTML_MAX_RATIO * len(body) + _HTML_SLACK:

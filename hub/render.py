@@ -17,16 +17,18 @@ from linkify_it import LinkifyIt
 from markdown_it.token import Token
 
 from hub.markdown import PARSER, plain_text
+from hub.mention_marks import MENTION_CLASS, mark_plain
 
 # What markdown-it emits for our dialect, minus <img>; anything else is dropped, keeping its text.
 # fmt: off
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "blockquote", "pre", "code", "strong", "em", "s", "a",
     "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "span",
 })
 # fmt: on
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "span": {"data-username"}}
+ALLOWED_CLASSES = {"span": {MENTION_CLASS}}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer"
 # A snippet parses the body's lines up to about `limit * _SNIPPET_HEAD` characters (all of it
@@ -41,6 +43,7 @@ _LINKIFY: LinkifyIt = _MARKDOWN.linkify
 _CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     attributes=ALLOWED_ATTRIBUTES,
+    allowed_classes=ALLOWED_CLASSES,
     url_schemes=set(LINK_SCHEMES),
     url_relative="deny",
     link_rel=LINK_REL,
@@ -78,9 +81,9 @@ def is_plain_line(text: str) -> bool:
 
 
 def render_markdown(text: str) -> str:
-    """The sanitised HTML of a body. Mentions stay plain text."""
+    """The sanitised HTML of a body, mentions marked (`hub.mention_marks`)."""
     if is_plain_line(text):
-        return f"<p>{text}</p>\n"
+        return f"<p>{mark_plain(text)}</p>\n"
     return html_of(_MARKDOWN.parse(text))
 
 

@@ -64,3 +64,19 @@ async def test_a_new_password_needs_the_right_current_password(make_user: UserFa
         "/api/v1/me", {"password": new, "current_password": DEFAULT_PASSWORD}
     )
     assert status == 200, body
+
+
+async def test_a_time_zone_is_null_until_chosen_and_null_clears_it(make_user: UserFactory) -> None:
+    """A zone never chosen is not UTC: null, so that pages use the browser's zone."""
+    alice = await make_user("alice")
+    status, me = await alice.get("/api/v1/me")
+    assert status == 200 and me["time_zone"] is None
+    status, me = await alice.patch("/api/v1/me", {"time_zone": "America/New_York"})
+    assert status == 200 and me["time_zone"] == "America/New_York"
+    status, me = await alice.patch("/api/v1/me", {"display_name": "Al"})
+    assert status == 200 and me["time_zone"] == "America/New_York"  # left out: kept
+    status, body = await alice.patch("/api/v1/me", {"time_zone": "Mars/Olympus"})
+    assert status == 400 and body["error"]["field"] == "time_zone"
+    status, me = await alice.patch("/api/v1/me", {"time_zone": None})
+    assert status == 200 and me["time_zone"] is None
+    assert (await alice.get("/api/v1/me"))[1]["time_zone"] is None

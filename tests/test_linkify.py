@@ -12,6 +12,7 @@ from markdown_it import MarkdownIt
 
 from hub.linkify import LinearLinkify
 from hub.markdown import ChatMarkdown, images_to_links, is_safe_url
+from hub.mention_marks import mark_mentions
 from hub.render import render_markdown
 from tests.test_render import assert_safe
 
@@ -43,6 +44,7 @@ class Upstream(MarkdownIt):
         super().__init__("commonmark", {"html": False, "linkify": True, "breaks": True})
         self.enable(["table", "strikethrough", "linkify"])
         self.core.ruler.push("images_to_links", images_to_links)
+        self.core.ruler.push("mention_marks", mark_mentions)  # not about links: as the hub's
 
     def validateLink(self, url: str) -> bool:  # noqa: N802
         return is_safe_url(url)
@@ -79,7 +81,8 @@ def test_xn_labels_no_longer_take_exponential_time() -> None:
     """Each `xn--` label doubled linkify-it's work: this took hours."""
     text = "xn--a." * 40 + "xn--"
     assert not LINEAR_LINKIFY.test(text)
-    assert render_markdown(f"@bob {text}") == f"<p>@bob {text}</p>\n"
+    bob = '<span class="mention" data-username="bob">@bob</span>'
+    assert render_markdown(f"@bob {text}") == f"<p>{bob} {text}</p>\n"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select
@@ -17,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from hub.db.engine import create_engine
 from hub.db.migrate import (
     Upgrade,
+    alembic_config,
     current_revision,
     downgrade_to_base,
     head_revision,
+    in_migration_transaction,
     upgrade_to,
     upgrade_to_head,
 )
@@ -96,7 +99,12 @@ async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(database_url: 
         async with engine.begin() as connection:
             await connection.execute(
                 insert(User).values(
-                    id=1, username="ann", username_key="ann", display_name="Ann", password_hash="-"
+                    id=1,
+                    username="ann",
+                    username_key="ann",
+                    display_name="Ann",
+                    password_hash="-",
+                    time_zone="UTC",  # required before 0003
                 )
             )
             await connection.execute(insert(Board).values(id=1, name="b", created_by=1))
@@ -118,5 +126,41 @@ async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(database_url: 
         with pytest.raises(IntegrityError):
             async with engine.begin() as connection:
                 await connection.execute(insert(ChatMessage).values(id=2, **message | {"seq": 2}))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_time_zone_never_chosen_is_null_not_utc(database_url: str) -> None:
+    """0003: the zones people have keep their value (an old "UTC" too: nobody can tell it
+    from the old default), a new user has none; downgrading writes "UTC" where there is none."""
+
+    def user(id_: int, name: str, **zone: str) -> dict[str, Any]:
+        return {
+            "id": id_,
+            "username": name,
+            "username_key": name,
+            "display_name": name,
+            "password_hash": "-",
+            **zone,
+        }
+
+    await upgrade_to(database_url, "0002")
+    engine = create_engine(database_url)
+    zones = select(User.time_zone).order_by(User.id)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(User).values(user(1, "ann", time_zone="UTC")))
+            await connection.execute(insert(User).values(user(2, "bo", time_zone="Asia/Tokyo")))
+        await upgrade_to_head(database_url)
+        async with engine.begin() as connection:
+            await connection.execute(insert(User).values(user(3, "cy")))
+        async with engine.connect() as connection:
+            assert list(await connection.scalars(zones)) == ["UTC", "Asia/Tokyo", None]
+
+        await in_migration_transaction(
+            database_url, lambda sync: command.downgrade(alembic_config(sync), "0002")
+        )
+        async with engine.connect() as connection:
+            assert list(await connection.scalars(zones)) == ["UTC", "Asia/Tokyo", "UTC"]
     finally:
         await engine.dispose()

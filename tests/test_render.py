@@ -3,6 +3,7 @@ properties of the HTML for arbitrary and hostile input."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -37,7 +38,16 @@ MARKDOWN = [
         "<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n"
         "<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>\n",
     ),
-    ("hi @bob and @room", "<p>hi @bob and @room</p>\n"),
+    (
+        "hi @Bob and @room",
+        '<p>hi <span class="mention" data-username="bob">@Bob</span> and '
+        '<span class="mention" data-username="room">@room</span></p>\n',
+    ),
+    (
+        "**hi** @bob. `@carol` x@dan",
+        '<p><strong>hi</strong> <span class="mention" data-username="bob">@bob</span>. '
+        "<code>@carol</code> x@dan</p>\n",
+    ),
     (
         "[docs](https://example.com/docs)",
         f'<p><a href="https://example.com/docs" {LINK}>docs</a></p>\n',
@@ -181,6 +191,7 @@ ALLOWED_TAGS = {
     *("p", "br", "hr", "blockquote", "pre", "code", "strong", "em", "s", "a"),
     *("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li"),
     *("table", "thead", "tbody", "tr", "th", "td"),
+    "span",  # a mention: `<span class="mention" data-username="…">` and nothing else
 }
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "math", "form", "img"}
 SAFE_HREF = ("http:", "https:", "mailto:")
@@ -203,7 +214,11 @@ def assert_safe(html: str) -> None:
     for tag, attrs in Elements(html).found:
         assert tag in ALLOWED_TAGS and tag not in FORBIDDEN_TAGS, html
         assert not any(name.startswith("on") for name in attrs), html
-        assert not {"style", "src", "srcdoc", "class", "id"} & attrs.keys(), html
+        assert not {"style", "src", "srcdoc", "id"} & attrs.keys(), html
+        if tag == "span" or "class" in attrs:
+            assert tag == "span" and attrs.keys() == {"class", "data-username"}, html
+            assert attrs["class"] == "mention", html
+            assert re.fullmatch("[a-z0-9_.-]{1,32}", attrs["data-username"] or ""), html
         if tag == "a":
             # nh3 drops an href it cannot parse (`http://^`), leaving an inert <a>
             assert (attrs.get("href") or "http:").startswith(SAFE_HREF), html

@@ -216,9 +216,10 @@ async def test_settings_refuse_a_bad_time_zone_on_the_form(client: Client, team:
     status, page, _ = await submit(
         client, "/settings/", {**form, "time_zone": "UTC", "digest_time": "25:00"}, csrf
     )
-    assert status == 400 and "digest_time" in alert(page)
+    assert status == 400 and "The digest time must be a time like 09:00." in alert(page)
+    assert page.one("name", "digest_time").attrs.get("aria-invalid") == "true"
     _, me = await team.alice.get("/api/v1/me")
-    assert me["display_name"] == "Alice" and me["time_zone"] == "UTC"
+    assert me["display_name"] == "Alice" and me["time_zone"] is None  # none chosen, none saved
 
 
 async def test_password_change_needs_the_current_password(client: Client, team: Team) -> None:
@@ -227,7 +228,7 @@ async def test_password_change_needs_the_current_password(client: Client, team: 
     new = "a much better passphrase"
     wrong = {"current_password": "guess", "password": new, "password_confirm": new}
     status, page, _ = await submit(client, "/settings/password", wrong, csrf)
-    assert status == 400 and "current_password is wrong" in alert(page)
+    assert status == 400 and "The current password is wrong." in alert(page)
     mismatch = {"current_password": DEFAULT_PASSWORD, "password": new, "password_confirm": "x"}
     status, page, _ = await submit(client, "/settings/password", mismatch, csrf)
     assert status == 400 and "do not match" in alert(page)

@@ -41,7 +41,7 @@ def profile_values(me: MeOut) -> dict[str, Any]:
     quiet = preferences.quiet_hours
     return {
         "display_name": me.display_name,
-        "time_zone": me.time_zone,
+        "time_zone": me.time_zone or "",
         "mention_dm": preferences.mention_dm,
         "digest": preferences.digest,
         "digest_time": preferences.digest_time,
@@ -61,7 +61,7 @@ async def settings_context(
         async with request.app[DATABASE].read() as session:
             values = profile_values(MeOut.of(await session.get_one(User, viewer.id)))
     zones = TIME_ZONES
-    if values["time_zone"] not in zones:
+    if values["time_zone"] and values["time_zone"] not in zones:
         zones = (values["time_zone"], *zones)
     return {
         "values": values,
@@ -95,7 +95,7 @@ def profile_patch(values: dict[str, Any]) -> MePatch:
     return MePatch.model_validate(
         {
             "display_name": values["display_name"],
-            "time_zone": values["time_zone"],
+            "time_zone": values["time_zone"] or None,  # "": the browser's zone
             "preferences": preferences,
         }
     )
@@ -122,7 +122,7 @@ async def password_submit(request: web.Request, viewer: Viewer, form: Form) -> w
     current, new = text_field(form, "current_password"), text_field(form, "password")
     try:
         if new != text_field(form, "password_confirm"):
-            raise Invalid("the new passwords do not match", field="password_confirm")
+            raise Invalid("The new passwords do not match.", field="password_confirm")
         patch = MePatch(password=new, current_password=current)
         await update_me(request.app[DATABASE], request.app[PASSWORDS], viewer, patch)
     except (ValidationError, Invalid) as error:

@@ -6,13 +6,15 @@ HTTP error whose body is the re-rendered page, which passes through as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NoReturn
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from hub.auth.sessions import Viewer
-from hub.errors import HubError, Invalid, invalid_from
+from hub.errors import HubError, Invalid
+from webui.error_text import service_sentence, validation_sentence
 from webui.rendering import Context, Form, render
 
 
@@ -27,17 +29,18 @@ class FormRefused(web.HTTPClientError):
 async def refuse(
     request: web.Request, viewer: Viewer, template: str, context: Context, error: HubError
 ) -> NoReturn:
-    """Show `template` again with `error` (its message and field) and the error's status."""
+    """Show `template` again with `error` (its message, in words for a person, and field) and
+    the error's status."""
+    error = service_sentence(error)
     problem = {"error": error.message, "error_field": error.field}
     page = await render(request, viewer, template, {**context, **problem}, status=error.status)
     raise FormRefused(page, error.headers())
 
 
-def readable(error: ValidationError) -> Invalid:
-    """The first problem of a form's validation, in words for a person."""
-    invalid = invalid_from(error)
-    invalid.message = invalid.message.replace("Value error, ", "")
-    return invalid
+def readable(error: ValidationError, labels: Mapping[str, str] | None = None) -> Invalid:
+    """The first problem of a form's validation, in words for a person; `labels` name the
+    form's fields where `FIELD_LABELS` says too little ("The room name")."""
+    return validation_sentence(error, labels)
 
 
 def text_field(form: Form, name: str) -> str:

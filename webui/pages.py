@@ -25,6 +25,7 @@ from hub.services.reading import room_unread_count
 from hub.services.rooms import get_room, list_rooms
 from hub.services.tasks import get_task, list_tasks
 from hub.services.threads import Thread
+from hub.services.users import users_by_names
 from webui.badges import comment_counts, unread_mentions, unread_messages
 from webui.forms import text_field
 from webui.reading import room_seqs
@@ -153,6 +154,7 @@ async def comments_page(request: web.Request, viewer: Viewer) -> Context:
     async with request.app[DATABASE].read() as session:
         task = await get_task(session, viewer, task_id)
         board = await get_board(session, viewer, task["board"])
+        assignees = await users_by_names(session, task["assignees"], field="assignees")
         posts, older = await history(session, TASK_COMMENTS, viewer, task_id, newest_page(request))
     return {
         "kind": "task",
@@ -160,6 +162,7 @@ async def comments_page(request: web.Request, viewer: Viewer) -> Context:
         "title": task["title"],
         "subtitle": task["description"],
         "place": task,
+        "assignees": [{"username": u.username, "display_name": u.display_name} for u in assignees],
         "board": board,
         "posts": posts,
         "older": older,

@@ -11,10 +11,12 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy import select
 
 from hub.appkeys import DATABASE, REFUSALS
 from hub.auth.requests import SESSION_COOKIE, optional_viewer
 from hub.auth.sessions import Viewer, viewer_for_token
+from hub.db.models import User
 from hub.errors import HubError, NotFound, RateLimited, Unauthenticated
 from hub.refusals import Via
 from hub.services.notifications import unread_count
@@ -93,11 +95,17 @@ async def render(
 ) -> web.Response:
     """A template inside the base layout, which needs the viewer, the CSRF token and the
     unread count for the header."""
-    unread = 0
+    unread, time_zone = 0, None
     if viewer is not None:
         async with request.app[DATABASE].read() as session:
             unread = await unread_count(session, viewer)
-    layout = {"viewer": viewer, "csrf_token": page_csrf_token(request), "unread": unread}
+            time_zone = await session.scalar(select(User.time_zone).where(User.id == viewer.id))
+    layout = {
+        "viewer": viewer,
+        "viewer_time_zone": time_zone,  # None: not chosen; times.js uses the browser's
+        "csrf_token": page_csrf_token(request),
+        "unread": unread,
+    }
     return aiohttp_jinja2.render_template(template, request, {**layout, **context}, status=status)
 
 

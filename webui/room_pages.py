@@ -18,6 +18,7 @@ from webui.pages import every_item
 from webui.rendering import Context, Form, form_action, page, page_id
 
 TEMPLATE = "room_create.html"
+FIELD_LABELS = {"name": "The room name"}
 
 
 async def form_context(
@@ -60,7 +61,7 @@ async def create_room_submit(request: web.Request, viewer: Viewer, form: Form) -
         )
     except ValidationError as error:
         context = await form_context(request, viewer, board_id, values)
-        await refuse(request, viewer, TEMPLATE, context, readable(error))
+        await refuse(request, viewer, TEMPLATE, context, readable(error, FIELD_LABELS))
     except (Invalid, Conflict) as error:
         context = await form_context(request, viewer, board_id, values)
         await refuse(request, viewer, TEMPLATE, context, error)

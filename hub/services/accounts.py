@@ -76,7 +76,7 @@ class MeOut(BaseModel):
     username: str
     display_name: str
     is_admin: bool
-    time_zone: str
+    time_zone: str | None  # None: never chosen (pages then use the browser's zone)
     preferences: NotificationPreferences
     created_at: datetime
 
@@ -99,8 +99,8 @@ class LoginIn(Request):
 
 
 class MePatch(Request):
-    """Fields left out keep their value (so does a null display name, time zone or preferences);
-    a new `password` needs `current_password`."""
+    """Fields left out keep their value (so does a null display name or preferences); a null
+    time zone clears the chosen one; a new `password` needs `current_password`."""
 
     model_config = ConfigDict(
         json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
@@ -167,7 +167,7 @@ async def update_me(database: Database, passwords: Passwords, actor: Actor, body
         user = await session.get_one(User, actor.id)
         if body.display_name is not None:
             user.display_name = body.display_name
-        if body.time_zone is not None:
+        if "time_zone" in body.model_fields_set:
             user.time_zone = body.time_zone
         if body.preferences is not None:
             changes: dict[str, Any] = body.preferences.model_dump(mode="json", exclude_unset=True)

@@ -18,7 +18,8 @@ Fixtures
   run after the browser tests.
 - `login` (function): `login("alice", "/messaging/room/1/") -> Page` logs in through the login
   form (`form[data-testid="login-form"]`) in that user's own browser context and lands on the
-  path (default "/"). Calling it again for the same user opens another page of the same,
+  path (default "/"); keyword arguments go to that context (`timezone_id="Asia/Tokyo"`,
+  `viewport={...}`). Calling it again for the same user opens another page of the same,
   logged-in context. `login.anonymous("/path")` is a page of a visitor who is not logged in.
   At the end of the test (passed or failed) every page is saved to
   `test-output/browser/<test name>-<user>[-<n>].png`. The test then fails if any dialog
@@ -35,6 +36,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -168,12 +170,14 @@ class Login:
         self.page_errors: list[str] = []
         self.console_errors: list[str] = []
 
-    def __call__(self, username: str, path: str = "/") -> Page:
+    def __call__(self, username: str, path: str = "/", **context_options: Any) -> Page:
+        """`context_options` (Playwright's new_context: `timezone_id`, `viewport`…) apply
+        when this is the user's first page in the test."""
         if username in self.contexts:
             page = self.contexts[username].new_page()
             page.goto(self.hub.url + path)
             return page
-        page = self._context(username).new_page()
+        page = self._context(username, **context_options).new_page()
         page.goto(f"{self.hub.url}/login?next={quote(path)}")
         form = page.locator('form[data-testid="login-form"]')
         form.locator('input[name="username"]').fill(username)
@@ -191,8 +195,8 @@ class Login:
         page.goto(self.hub.url + path)
         return page
 
-    def _context(self, label: str) -> BrowserContext:
-        context = self.browser.new_context()
+    def _context(self, label: str, **options: Any) -> BrowserContext:
+        context = self.browser.new_context(**options)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.on("dialog", self._on_dialog)
         context.on("weberror", self._on_page_error)

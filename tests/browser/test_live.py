@@ -72,7 +72,7 @@ def test_message_typed_in_one_page_appears_live_in_the_other(login: Login, seed:
     text = "The launch is at noon, bring snacks"
 
     alice.locator('[data-testid="composer"]').press_sequentially(text)
-    expect(typing).to_have_text("alice is typing…", timeout=SHOWN_WITHIN_MS)
+    expect(typing).to_have_text("Alice is typing…", timeout=SHOWN_WITHIN_MS)  # display name
 
     alice.locator('[data-testid="composer"]').press("Enter")
     expect(posts(bob, text)).to_have_count(1, timeout=LIVE_WITHIN_MS)

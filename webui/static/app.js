@@ -2,15 +2,20 @@
 // one WebSocket (DESIGN §6). ES modules, no dependencies, no build step.
 
 import { api } from "./api.js";
+import { autosize } from "./autosize.js";
 import { setupBoardLive } from "./board_live.js";
+import { errorText } from "./error_text.js";
 import { setupComposer } from "./composer.js";
 import { setupEditing } from "./editing.js";
 import { setupHistory } from "./history.js";
 import { startLive } from "./live.js";
+import { setupMentionMarks } from "./mention_marks.js";
 import { setupMentions } from "./mentions.js";
 import { setupNotificationList } from "./notification_items.js";
+import { setupPeople } from "./people.js";
 import { runHooks, showPost } from "./posts.js";
 import { newestItem, pageThread, postItems } from "./thread.js";
+import { localizeTimes } from "./times.js";
 import { showUnreadInTitle } from "./title.js";
 import { toast } from "./toast.js";
 import { setupUnread } from "./unread.js";
@@ -42,11 +47,17 @@ async function refreshUnread() {
 function showTyping() {
   if (!typingBox) return;
   const now = Date.now();
-  const names = [...typists].filter(([, at]) => now - at < TYPING_SHOWN_MS).map(([name]) => name);
+  const names = [...typists].filter(([, at]) => now - at < TYPING_SHOWN_MS).map(([name]) => people.name(name));
   typingBox.textContent = names.length ? `${names.join(", ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
 }
 
+function showPresence() {
+  if (presenceBox) presenceBox.textContent = online.length ? `Online: ${online.map(people.name).join(", ")}` : "";
+}
+
 let composer = null;
+let people = { name: (username) => username };
+let online = []; // usernames, as the last presence frame listed them
 let unread = { markRead() {}, firstUnread: () => null };
 
 function onThreadFrame(frame) {
@@ -59,8 +70,9 @@ function onThreadFrame(frame) {
     typists.set(frame.user, Date.now());
     showTyping();
     setTimeout(showTyping, TYPING_SHOWN_MS);
-  } else if (frame.type === "presence" && presenceBox) {
-    presenceBox.textContent = frame.online.length ? `Online: ${frame.online.join(", ")}` : "";
+  } else if (frame.type === "presence") {
+    online = frame.online;
+    showPresence();
   } else if (frame.type === "reset") {
     // Too far behind to replay: the page shows the present, with the draft kept.
     if (composerBox?.value) sessionStorage.setItem(DRAFT_KEY, composerBox.value);
@@ -80,7 +92,7 @@ function onFrame(frame) {
   } else if (frame.type === "ack") {
     composer?.settle(frame.client_id, null);
   } else if (frame.type === "error") {
-    if (!composer?.settle(frame.client_id, frame.message)) toast(frame.message);
+    if (!composer?.settle(frame.client_id, frame)) toast(errorText(frame, thread?.noun));
   } else if (thread && frame.stream === thread.stream) {
     onThreadFrame(frame);
   }
@@ -92,10 +104,16 @@ function onOpen() {
   unread.markRead();
 }
 
+localizeTimes(document);
 const streams = new Map();
 if (thread) {
   unread = setupUnread(thread);
   setupEditing(thread);
+  setupMentionMarks(thread);
+  people = setupPeople(thread, () => {
+    showTyping();
+    showPresence();
+  });
   for (const item of postItems(thread)) runHooks(thread, item);
   const start = unread.firstUnread();
   const list = thread.list;
@@ -106,6 +124,7 @@ if (thread) {
     composerBox.value ||= sessionStorage.getItem(DRAFT_KEY) ?? "";
     sessionStorage.removeItem(DRAFT_KEY);
     composer = setupComposer(thread, composerBox, setupMentions(thread, composerBox));
+    autosize(composerBox);
   }
   streams.set(thread.stream, Number(newestItem(thread)?.dataset.seq ?? 0));
 }

@@ -4,6 +4,8 @@
 // when that fails too the text stays in the box and the user is told.
 
 import { api } from "./api.js";
+import { fitHeight } from "./autosize.js";
+import { errorText } from "./error_text.js";
 import { newClientId } from "./client_ids.js";
 import { sendFrame } from "./live.js";
 import { showPost } from "./posts.js";
@@ -18,6 +20,7 @@ export function setupComposer(thread, composer, mentions) {
 
   function restore(body) {
     if (!composer.value.trim()) composer.value = body;
+    fitHeight(composer);
   }
 
   async function sendOverHttp(body, clientId) {
@@ -26,7 +29,7 @@ export function setupComposer(thread, composer, mentions) {
       showPost(thread, post);
     } catch (error) {
       restore(body);
-      toast(error.code === "offline" ? OFFLINE_NOTICE : `Not sent: ${error.message}`);
+      toast(error.code === "offline" ? OFFLINE_NOTICE : `Not sent. ${errorText(error, thread.noun)}`);
     }
   }
 
@@ -36,6 +39,7 @@ export function setupComposer(thread, composer, mentions) {
     const clientId = newClientId();
     const frame = { type: `${thread.noun}.send`, [thread.kind]: thread.id, body, client_id: clientId };
     composer.value = "";
+    fitHeight(composer);
     if (sendFrame(frame)) pending.set(clientId, frame);
     else sendOverHttp(body, clientId);
   }
@@ -58,14 +62,14 @@ export function setupComposer(thread, composer, mentions) {
   });
 
   return {
-    /** The hub stored a send (ack) or refused it (error frame with its client_id). */
+    /** The hub stored a send (ack) or refused it (`refusal`: its error frame). */
     settle(clientId, refusal) {
       const frame = pending.get(clientId);
       if (!frame) return false;
       pending.delete(clientId);
       if (refusal) {
         restore(frame.body);
-        toast(`Not sent: ${refusal}`);
+        toast(`Not sent. ${errorText(refusal, thread.noun)}`);
       }
       return true;
     },

@@ -3,6 +3,8 @@
 // from the hub's message.updated / message.deleted events.
 
 import { api } from "./api.js";
+import { autosize } from "./autosize.js";
+import { errorText } from "./error_text.js";
 import { findPost, updatePost } from "./posts.js";
 import { toast } from "./toast.js";
 
@@ -44,7 +46,7 @@ async function change(thread, item, method, body) {
     if (shown) updatePost(shown, post, thread);
     return true;
   } catch (error) {
-    toast(`Not ${method === "DELETE" ? "deleted" : "saved"}: ${error.message}`);
+    toast(`Not ${method === "DELETE" ? "deleted" : "saved"}. ${errorText(error, thread.noun)}`);
     return false;
   }
 }
@@ -65,6 +67,7 @@ function openEditor(thread, item) {
   editor.append(box, hint);
   body.hidden = true;
   body.after(editor);
+  autosize(box);
   box.focus();
 
   function closeEditor() {

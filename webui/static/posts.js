@@ -3,10 +3,7 @@
 // is inserted as HTML because the hub renders and sanitises it.
 
 import { postItems } from "./thread.js";
-
-function shortTime(iso) {
-  return iso.slice(0, 16).replace("T", " ");
-}
+import { localizeTimes } from "./times.js";
 
 function fillBody(body, post, noun) {
   if (post.deleted_at) {
@@ -34,9 +31,10 @@ function postItem(post, thread) {
   author.dataset.testid = "message-author";
   author.textContent = post.author ? post.author.display_name : post.author_name;
   const time = document.createElement("time");
+  time.dataset.testid = "message-time";
   time.dateTime = post.created_at;
-  time.textContent = shortTime(post.created_at);
   meta.append(author, time);
+  localizeTimes(meta);
   if (post.source === "slack" || post.source === "discord") {
     const source = document.createElement("span");
     source.className = "source";
