@@ -51,6 +51,8 @@ class BridgeRuntime:
         self.outboxes = {b.platform: Outbox(database, b, outbox_settings) for b in bridges}
         self._links_refresh_s = links_refresh_s
         self._refresher: asyncio.Task[None] | None = None
+        # What /metrics shows between scrapes (a scrape does not wait for the database).
+        self.last_status: list[dict[str, Any]] = []
 
     @property
     def platforms(self) -> frozenset[str]:
@@ -106,6 +108,8 @@ class BridgeRuntime:
                 log.warning("bridge_links_not_loaded", exc_info=True)
             else:
                 configured_links = ()
+            with contextlib.suppress(Exception):
+                await self.status(())
             await asyncio.sleep(self._links_refresh_s)
 
     async def status(self, configured: Sequence[str]) -> list[dict[str, Any]]:
@@ -136,4 +140,5 @@ class BridgeRuntime:
                     "failed": counts.get((platform, "failed"), (0, None))[0],
                 }
             )
+        self.last_status = items
         return items

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import structlog
 
@@ -18,6 +18,7 @@ from bridges.backoff import backoff_s
 from bridges.protocol import BadCredentials, Bridge, InboundSink
 
 State = Literal["connecting", "connected", "reconnecting", "bad_credentials", "stopped"]
+STATES: tuple[State, ...] = get_args(State)
 logger = structlog.get_logger(__name__)
 
 

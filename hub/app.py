@@ -12,6 +12,7 @@ from bridges.identities import IdentityMap
 from bridges.inbound import HubSink
 from bridges.links import LinkIn, LinkTable
 from bridges.message_map import MessageMap
+from bridges.metrics import BridgeCollector
 from bridges.outbox import OutboxSettings
 from bridges.runtime import BridgeRuntime
 from bridges.tools import BridgeFactory, BridgeTools
@@ -211,8 +212,11 @@ async def _observed(app: web.Application) -> AsyncIterator[None]:
     metrics = app[METRICS]
     collector = RealtimeCollector(app[CONNECTIONS], app[FANOUT], app[WRITER], app[REFUSALS])
     metrics.registry.register(collector)
+    bridges = BridgeCollector(app[BRIDGES])
+    metrics.registry.register(bridges)
     lag = LoopLag(metrics.loop_lag.observe)
     lag.start()
     yield
     lag.stop()
     metrics.registry.unregister(collector)
+    metrics.registry.unregister(bridges)

@@ -23,6 +23,8 @@ from hub.settings import Settings
 from tests.conftest import Api, UserFactory, reset_schema
 from tests.memory_platform import MemoryPlatform
 from tests.realtime import Team, make_team
+from tests.test_webui import browser_login
+from tests.test_webui_pages import form_page, submit
 
 Client = TestClient[web.Request, web.Application]
 
@@ -311,3 +313,35 @@ async def test_the_supervisor_restarts_a_failed_bridge_and_reports_bad_credentia
     await eventually(lambda: supervisor.status.state == "bad_credentials")
     (item,) = (await admin.get("/api/v1/admin/bridges"))[1]["items"]
     assert item["state"] == "bad_credentials" and item["last_error"] == "invalid_auth"
+
+
+async def test_admins_see_parked_deliveries_and_bridge_state_on_the_page_and_in_metrics(
+    team: tuple[Team, Api, Api], world: MemoryPlatform
+) -> None:
+    (t, alice, admin) = team
+    await link(admin, "GONE", room=t.room)
+    world.gone.add("GONE")
+    await say(alice, t.room, "parked")
+    await eventually(lambda: any(c.outcome == "gone" for c in world.calls))
+    await asyncio.sleep(0.3)
+    client = alice.client
+    await browser_login(client, "root")
+    page, csrf = await form_page(client, "/admin/bridges/")
+    (bridge,) = page.find("data-testid", "bridge")
+    assert bridge.attrs["data-platform"] == "slack" and bridge.attrs["data-state"] == "connected"
+    assert "1 parked" in bridge.text
+    (row,) = [e for e in page.find("data-id") if e.tag == "tr" and "channel_not_found" in e.text]
+    assert "GONE" in row.text
+
+    world.gone.clear()
+    status, _, location = await submit(
+        client, f"/admin/deliveries/{row.attrs['data-id']}/retry", {}, csrf
+    )
+    assert status == 303 and location == "/admin/bridges/"
+    await eventually(lambda: world.texts("GONE") == ["parked"])
+
+    await alice.client.app[BRIDGES].status(())
+    async with client.get("/metrics") as response:
+        text = await response.text()
+    assert 'hub_bridge_state{platform="slack",state="connected"} 1.0' in text
+    assert 'hub_bridge_deliveries_total{outcome="parked",platform="slack"} 1.0' in text

@@ -10,7 +10,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.appkeys import DATABASE, PASSWORDS, POSTING, SETTINGS
+from bridges.outbox import retry_failed
+from hub.appkeys import BRIDGES, DATABASE, PASSWORDS, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
 from hub.errors import Conflict, NotFound, invalid_from
 from hub.events import WEB_ORIGIN
@@ -18,7 +19,6 @@ from hub.services.accounts import UserCreate, create_account
 from hub.services.commands import Id
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.pagination import PageRequest, page_request
-from hub.settings import Settings
 from webui import admin_queries as queries
 from webui.forms import readable, refuse, text_field
 from webui.redirects import local_path
@@ -90,18 +90,10 @@ board_members_page = listing_page("admin_members.html", queries.board_members)
 room_members_page = listing_page("admin_members.html", queries.room_members)
 
 
-def bridge_status(settings: Settings) -> list[dict[str, str]]:
-    """The bridges this hub's configuration turns on; none run yet (a later issue)."""
-    configured = {
-        "slack": bool(settings.slack_bot_token and settings.slack_app_token)
-        or bool(settings.slack_signing_secret),
-        "discord": bool(settings.discord_bot_token),
-    }
-    return [
-        {"platform": platform, "state": "not running: bridges are not built yet"}
-        for platform, on in configured.items()
-        if on
-    ]
+async def bridge_status(request: web.Request) -> list[dict[str, Any]]:
+    """Each bridge configured or running: its state, last error and outbox."""
+    runtime = request.app[BRIDGES]
+    return await runtime.status(request.app[SETTINGS].configured_platforms)
 
 
 @page("admin_overview.html")
@@ -112,7 +104,7 @@ async def overview_page(request: web.Request, viewer: Viewer) -> Context:
     return {
         "sections": SECTIONS,
         "current": request.path,
-        "bridges": bridge_status(request.app[SETTINGS]),
+        "bridges": await bridge_status(request),
         "outbox": outbox,
     }
 
@@ -122,7 +114,27 @@ async def bridges_page(request: web.Request, viewer: Viewer) -> Context:
     context = await section(request, viewer, queries.links)
     async with request.app[DATABASE].read() as session:
         outbox = await queries.outbox_counts(session)
-    return {**context, "bridges": bridge_status(request.app[SETTINGS]), "outbox": outbox}
+        identities = await queries.identities(session)
+        parked = await queries.parked_deliveries(session)
+    return {
+        **context,
+        "bridges": await bridge_status(request),
+        "outbox": outbox,
+        "identities": identities,
+        "parked": parked,
+    }
+
+
+@form_action
+async def retry_delivery_submit(
+    request: web.Request, viewer: Viewer, form: Form
+) -> web.HTTPSeeOther:
+    """Put a parked delivery back in its channel's queue (the API's retry), then back."""
+    require_admin(viewer)
+    if not await retry_failed(request.app[DATABASE], page_id(request)):
+        raise NotFound("no parked delivery by that id")
+    request.app[BRIDGES].nudge()
+    return web.HTTPSeeOther("/admin/bridges/")
 
 
 USERS_TEMPLATE = "admin_users.html"

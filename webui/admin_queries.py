@@ -18,6 +18,7 @@ from hub.db.models import (
     BridgeLink,
     ChatMessage,
     ChatRoom,
+    ExternalIdentity,
     Notification,
     OutboxItem,
     RoomMember,
@@ -28,6 +29,7 @@ from hub.render import snippet
 from hub.services.pagination import PageRequest, fetch_page
 
 OUTBOX_STATES = ("pending", "done", "failed")
+ADMIN_LIST_MAX = 200  # rows of an admin list shown whole (identities, parked deliveries)
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,32 @@ async def links(session: AsyncSession, page: PageRequest) -> Listing:
         for (link,) in rows
     ]
     return Listing(items, older)
+
+
+async def identities(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every linked platform identity, with its hub username (a team has a few dozen)."""
+    rows = await session.execute(
+        select(ExternalIdentity, User.username)
+        .join(User, User.id == ExternalIdentity.user_id)
+        .order_by(ExternalIdentity.id)
+        .limit(ADMIN_LIST_MAX)
+    )
+    return [
+        {"id": identity.id, "username": username, "platform": identity.platform,
+         "external_id": identity.external_id}
+        for identity, username in rows
+    ]  # fmt: skip
+
+
+async def parked_deliveries(session: AsyncSession) -> list[OutboxItem]:
+    """The newest deliveries parked as failed, each with the platform's error."""
+    rows = await session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.state == "failed")
+        .order_by(OutboxItem.id.desc())
+        .limit(ADMIN_LIST_MAX)
+    )
+    return list(rows)
 
 
 async def outbox_counts(session: AsyncSession) -> dict[str, int]:

@@ -63,3 +63,4 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/board-members/", admin.board_members_page)
     router.add_get("/admin/room-members/", admin.room_members_page)
     router.add_get("/admin/bridges/", admin.bridges_page)
+    router.add_post(r"/admin/deliveries/{id:\d+}/retry", admin.retry_delivery_submit)
