@@ -101,6 +101,16 @@ class RoomMemberAdded(BoardEvent):
 
 
 @dataclass(frozen=True)
+class BoardMemberRemoved(BoardEvent):
+    kind: ClassVar[str] = "board.member_removed"
+
+
+@dataclass(frozen=True)
+class RoomMemberRemoved(BoardEvent):
+    kind: ClassVar[str] = "room.member_removed"
+
+
+@dataclass(frozen=True)
 class RoomEvent:
     """An event on a chat room's stream: its messages."""
 
@@ -179,6 +189,20 @@ class NotificationsRead(UserEvent):
     """Some of the person's notifications were marked read (so every open tab's badge follows)."""
 
     kind: ClassVar[str] = "notification.read"
+
+
+@dataclass(frozen=True)
+class RemovedFromBoard(UserEvent):
+    """The person is no longer on a board (so their open pages drop it)."""
+
+    kind: ClassVar[str] = "board.member_removed"
+
+
+@dataclass(frozen=True)
+class RemovedFromRoom(UserEvent):
+    """The person is no longer in a room (so their open pages drop it)."""
+
+    kind: ClassVar[str] = "room.member_removed"
 
 
 HubEvent = BoardEvent | RoomEvent | TaskThreadEvent | UserEvent
