@@ -157,3 +157,30 @@ async def test_any_room_member_adds_board_members_to_the_room(
     assert (await carol.get(f"/api/v1/rooms/{team.room}"))[0] == 200
     status, body = await bob.post(f"/api/v1/rooms/{team.room}/members", {"username": "dave"})
     assert (status, body["error"]["field"]) == (400, "username")  # not on the board
+
+
+async def test_a_post_tells_its_author_who_it_named_but_did_not_notify(
+    people: dict[str, Api],
+) -> None:
+    alice, bob = people["alice"], people["bob"]
+    team = await make_team(alice, bob, people["carol"], room_members=[bob])
+    body = "@carol @Dave @bob @ghost `@root` carol@example.com @alice"
+    status, message = await alice.post(f"/api/v1/rooms/{team.room}/messages", {"body": body})
+    assert status == 201, message
+    assert message["mentions"] == ["bob"]
+    assert message["not_notified"] == [
+        {"username": "carol", "on_board": True},
+        {"username": "dave", "on_board": False},
+    ]
+    status, comment = await alice.post(
+        f"/api/v1/tasks/{team.task}/comments", {"body": "@carol @dave"}
+    )
+    assert comment["not_notified"] == [{"username": "dave", "on_board": False}]
+    _, page = await alice.get(f"/api/v1/rooms/{team.room}/messages")
+    assert "not_notified" not in page["items"][0]  # the author's answer only
+
+    a = await connect(alice)
+    ack = await a.send_message(team.room, "hi @carol")
+    assert ack["not_notified"] == [{"username": "carol", "on_board": True}]
+    assert "not_notified" not in await a.send_message(team.room, "hi @bob")
+    await a.close()

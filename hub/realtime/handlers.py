@@ -33,6 +33,7 @@ from hub.refusals import Via
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
 from hub.services.threads import Thread
+from hub.services.unnotified import named_not_notified, not_notified
 
 log = structlog.get_logger(__name__)
 
@@ -133,7 +134,11 @@ class FrameHandler:
             origin=self._origin,
             client_id=frame.client_id,
         )
-        self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"]))
+        missed = []
+        if named_not_notified(data):
+            async with self._app[DATABASE].read() as session:
+                missed = await not_notified(session, data)
+        self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"], missed))
 
     async def _typing(self, stream: str) -> None:
         if stream not in self._connection.streams:
