@@ -12,16 +12,17 @@ from sqlalchemy import select
 
 from hub.appkeys import DATABASE, POSTING, SETTINGS, WRITER
 from hub.auth.sessions import Viewer
+from hub.db.event_log import last_seq
 from hub.db.models import RoomMember
 from hub.errors import Invalid
-from hub.events import WEB_ORIGIN
+from hub.events import WEB_ORIGIN, board_stream
 from hub.services.boards import BoardIn, create_board, get_board, list_boards
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.notifications import list_notifications, mark_all_read
 from hub.services.pagination import PageRequest, page_request
 from hub.services.post_reads import history
-from hub.services.rooms import get_room, list_rooms
+from hub.services.rooms import get_room, list_room_members, list_rooms
 from hub.services.tasks import get_task, list_tasks
 from hub.services.threads import Thread
 from webui.badges import comment_counts, unread_mentions, unread_messages
@@ -123,6 +124,10 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
                 RoomMember.room_id == room_id, RoomMember.user_id == viewer.id
             )
         )
+        members = await every_item(
+            request, lambda page: list_room_members(session, viewer, room_id, "", page)
+        )
+        board_seq = await last_seq(session, board_stream(board["id"]))
     return {
         "kind": "room",
         "anchor": "message",
@@ -133,6 +138,8 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
         "posts": posts,
         "older": older,
         "read_seq": read_seq,
+        "members": members,
+        "board_seq": board_seq,
     }
 
 

@@ -6,6 +6,8 @@ import { setupComposer } from "./composer.js";
 import { setupEditing } from "./editing.js";
 import { setupHistory } from "./history.js";
 import { startLive } from "./live.js";
+import { membershipStreams, onMembershipFrame } from "./membership.js";
+import { warnNotNotified } from "./mention_warning.js";
 import { setupMentions } from "./mentions.js";
 import { runHooks, showPost } from "./posts.js";
 import { newestItem, pageThread, postItems } from "./thread.js";
@@ -64,12 +66,13 @@ function onThreadFrame(frame) {
 }
 
 function onFrame(frame) {
+  onMembershipFrame(frame);
   if (frame.type === "event" && frame.event === "notification.created") {
     setUnread(Number(badge?.textContent || 0) + 1);
   } else if (frame.type === "event" && frame.event === "notification.read") {
     setUnread(frame.data.unread);
   } else if (frame.type === "ack") {
-    composer?.settle(frame.client_id, null);
+    if (composer?.settle(frame.client_id, null)) warnNotNotified(frame.not_notified);
   } else if (frame.type === "error") {
     if (!composer?.settle(frame.client_id, frame.message)) toast(frame.message);
   } else if (thread && frame.stream === thread.stream) {
@@ -100,4 +103,5 @@ if (thread) {
   }
   streams.set(thread.stream, Number(newestItem(thread)?.dataset.seq ?? 0));
 }
+for (const [stream, seq] of membershipStreams()) streams.set(stream, seq);
 startLive({ streams, onFrame, onOpen });
