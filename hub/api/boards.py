@@ -122,6 +122,7 @@ async def add_board_member(request: web.Request, body: BoardMemberIn) -> BoardMe
     r"/api/v1/boards/{id:\d+}/members/{username}",
     summary="Take a person off a board and out of its rooms (board owners and admins; "
     "the last owner stays)",
+    status=204,
     errors=(403, 409),
 )
 async def remove_board_member(request: web.Request) -> None:

@@ -19,7 +19,7 @@ from hub.services.messages import ROOM_MESSAGES
 from hub.services.post_reads import history
 from hub.services.post_rules import ClientId
 from hub.services.threads import Thread
-from hub.services.unnotified import named_not_notified, not_notified
+from hub.services.unnotified import not_notified
 
 routes = ApiRoutes(tag="messages")
 
@@ -119,10 +119,7 @@ def add_thread_routes(
             origin=request_origin(request),
             client_id=body.client_id,
         )
-        missed: list[dict[str, Any]] = []
-        if named_not_notified(data):
-            async with request.app[DATABASE].read() as session:
-                missed = await not_notified(session, data)
+        missed = await not_notified(request.app[POSTING], request.app[DATABASE], data)
         return posted.model_validate({**data, "not_notified": missed})
 
     async def edit_post(request: web.Request, body: PostPatch) -> PostOut:

@@ -123,6 +123,7 @@ async def add_room_member(request: web.Request, body: RoomMemberIn) -> RoomMembe
     "DELETE",
     r"/api/v1/rooms/{id:\d+}/members/{username}",
     summary="Take a person out of a room (board owners and admins, or oneself: leave)",
+    status=204,
     errors=(403,),
 )
 async def remove_room_member(request: web.Request) -> None:

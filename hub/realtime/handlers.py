@@ -33,7 +33,7 @@ from hub.refusals import Via
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES, mark_read_up_to
 from hub.services.threads import Thread
-from hub.services.unnotified import named_not_notified, not_notified
+from hub.services.unnotified import not_notified
 
 log = structlog.get_logger(__name__)
 
@@ -134,10 +134,7 @@ class FrameHandler:
             origin=self._origin,
             client_id=frame.client_id,
         )
-        missed = []
-        if named_not_notified(data):
-            async with self._app[DATABASE].read() as session:
-                missed = await not_notified(session, data)
+        missed = await not_notified(self._app[POSTING], self._app[DATABASE], data)
         self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"], missed))
 
     async def _typing(self, stream: str) -> None:
