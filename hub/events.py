@@ -101,6 +101,16 @@ class RoomMemberAdded(BoardEvent):
 
 
 @dataclass(frozen=True)
+class BoardMemberRemoved(BoardEvent):
+    kind: ClassVar[str] = "board.member_removed"
+
+
+@dataclass(frozen=True)
+class RoomMemberRemoved(BoardEvent):
+    kind: ClassVar[str] = "room.member_removed"
+
+
+@dataclass(frozen=True)
 class RoomEvent:
     """An event on a chat room's stream: its messages."""
 
@@ -186,6 +196,20 @@ class RoomRead(UserEvent):
     """The person's read marker in a room moved (so every open page's count for it follows)."""
 
     kind: ClassVar[str] = "room.read"
+
+
+@dataclass(frozen=True)
+class RemovedFromBoard(UserEvent):
+    """The person is no longer on a board (so their open pages drop it)."""
+
+    kind: ClassVar[str] = "board.member_removed"
+
+
+@dataclass(frozen=True)
+class RemovedFromRoom(UserEvent):
+    """The person is no longer in a room (so their open pages drop it)."""
+
+    kind: ClassVar[str] = "room.member_removed"
 
 
 HubEvent = BoardEvent | RoomEvent | TaskThreadEvent | UserEvent

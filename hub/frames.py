@@ -21,8 +21,14 @@ def event_frame(event: RecordedEvent) -> bytes:
     return b"".join((head[:-1], b',"data":', event.payload, b"}"))
 
 
-def ack_frame(client_id: str | None, object_id: int, seq: int) -> bytes:
-    return orjson.dumps({"type": "ack", "client_id": client_id, "id": object_id, "seq": seq})
+def ack_frame(
+    client_id: str | None, object_id: int, seq: int, not_notified: list[Any] | None = None
+) -> bytes:
+    """A post's ack; `not_notified` (people it named who cannot see it) only when there are."""
+    frame: dict[str, Any] = {"type": "ack", "client_id": client_id, "id": object_id, "seq": seq}
+    if not_notified:
+        frame["not_notified"] = not_notified
+    return orjson.dumps(frame)
 
 
 def error_frame(

@@ -59,7 +59,10 @@ class Findings:
 
 
 def concrete_path(endpoint: Endpoint, value: str = UNKNOWN_ID) -> str:
-    return _PARAMETER.sub(value, endpoint.path)
+    """The path with `value` for each id (a `{username}` gets a name nobody has)."""
+    return _PARAMETER.sub(
+        lambda match: "nobody" if match.group(1) == "username" else value, endpoint.path
+    )
 
 
 def assert_error(body: Any, status: int, expected_status: int, code: str) -> None:

@@ -125,9 +125,15 @@ async def test_path_parameters_are_declared(anonymous: Api) -> None:
             if parameter["in"] == "path"
         }
         assert set(declared) == set(_PATH_PARAMETER.findall(path)), f"{method} {path}"
-        for parameter in declared.values():
+        for name, parameter in declared.items():
             assert parameter["required"] is True
-            assert parameter["schema"] == {"type": "integer"}
+            if name == "username":  # DELETE .../members/{username} (issue 13)
+                assert parameter["schema"] == {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_.-]{1,32}$",
+                }
+            else:
+                assert parameter["schema"] == {"type": "integer"}
 
 
 async def test_operation_ids_are_unique_and_auth_is_declared(anonymous: Api) -> None:

@@ -53,7 +53,7 @@ CASES = [
     Case(
         "POST",
         "/api/v1/rooms/{room}/members",
-        OWNERS_ONLY | {"member": 404},
+        OWNERS_ONLY | {"member": 404, "roomie": 201},  # any room member adds (issue 13)
         {"username": "spare_{who}"},
     ),
 ]
@@ -72,7 +72,7 @@ class World:
 async def world(make_user: UserFactory, anonymous: Api) -> World:
     """alice owns the board and its room; bob is on the board only; dave is also in the room;
     carol is outside; root is an admin who is not on the board. guest_* are not on the board,
-    spare_* are on it but not in the room: what owners and admins may add."""
+    spare_* are on it but not in the room: what room members and admins may add."""
     people = {
         "owner": await make_user("alice"),
         "member": await make_user("bob"),
@@ -83,7 +83,7 @@ async def world(make_user: UserFactory, anonymous: Api) -> World:
     }
     owner = people["owner"]
     async with owner.client.app[DATABASE].write() as session:
-        for who in ("owner", "admin"):
+        for who in ("owner", "roomie", "admin"):
             await create_user(
                 session, owner.client.app[PASSWORDS], f"guest_{who}", "password-guest"
             )
@@ -91,7 +91,7 @@ async def world(make_user: UserFactory, anonymous: Api) -> World:
                 session, owner.client.app[PASSWORDS], f"spare_{who}", "password-spare"
             )
     _, board = await owner.post("/api/v1/boards", {"name": "Launch"})
-    for name in ("bob", "dave", "spare_owner", "spare_admin"):
+    for name in ("bob", "dave", "spare_owner", "spare_roomie", "spare_admin"):
         status, body = await owner.post(f"/api/v1/boards/{board['id']}/members", {"username": name})
         assert status == 201, body
     _, room = await owner.post(

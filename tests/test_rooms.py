@@ -149,9 +149,11 @@ async def test_owners_add_board_members_to_rooms(people: dict[str, Api], board: 
     for name in ("dave", "ghost"):
         status, body = await alice.post(members, {"username": name})
         assert status == 400 and body["error"]["field"] == "username", name
-    status, body = await bob.post(members, {"username": "carol"})
-    assert status == 403 and body["error"]["code"] == "forbidden"
-    assert await member_names(alice, room["id"]) == ["alice", "bob"]
+    status, body = await people["carol"].post(members, {"username": "carol"})
+    assert status == 404 and body["error"]["code"] == "not_found"  # not in it: cannot see it
+    status, body = await bob.post(members, {"username": "carol"})  # any room member adds
+    assert status == 201, body
+    assert await member_names(alice, room["id"]) == ["alice", "bob", "carol"]
     assert (await bob.get(f"/api/v1/rooms/{room['id']}"))[0] == 200
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from hub.appkeys import DATABASE, POSTING, SETTINGS, WRITER
 from hub.auth.sessions import Viewer
+from hub.db.event_log import last_seq
 from hub.db.models import RoomMember
 from hub.errors import Invalid
-from hub.events import WEB_ORIGIN
+from hub.events import WEB_ORIGIN, board_stream
 from hub.services.boards import BoardIn, create_board, get_board, list_boards
 from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
@@ -22,7 +23,7 @@ from hub.services.notifications import list_notifications, mark_all_read
 from hub.services.pagination import PageRequest, page_request
 from hub.services.post_reads import history
 from hub.services.reading import room_unread_count
-from hub.services.rooms import get_room, list_rooms
+from hub.services.rooms import get_room, list_room_members, list_rooms
 from hub.services.tasks import get_task, list_tasks
 from hub.services.threads import Thread
 from hub.services.users import users_by_names
@@ -134,6 +135,10 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
             )
         )
         unread = await room_unread_count(session, viewer.id, room_id)
+        members = await every_item(
+            request, lambda page: list_room_members(session, viewer, room_id, "", page)
+        )
+        board_seq = await last_seq(session, board_stream(board["id"]))
     return {
         "kind": "room",
         "anchor": "message",
@@ -145,6 +150,8 @@ async def room_page(request: web.Request, viewer: Viewer) -> Context:
         "older": older,
         "read_seq": read_seq,
         "unread_count": unread,
+        "members": members,
+        "board_seq": board_seq,
     }
 
 

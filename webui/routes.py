@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from webui import account_pages, admin, login, pages, room_pages
+from webui import account_pages, admin, login, member_pages, pages, room_pages
 from webui.not_found import favicon, not_found_page
 from webui.reading import follow_notification
 from webui.security import add_page_headers
@@ -43,6 +43,7 @@ def add_routes(app: web.Application) -> None:
     router.add_post(r"/messaging/room/{id:\d+}/", pages.post_message_submit)
     router.add_get(r"/messaging/task/{id:\d+}/comments/", pages.comments_page)
     router.add_post(r"/messaging/task/{id:\d+}/comments/", pages.post_comment_submit)
+    add_member_routes(router)
     router.add_get("/messaging/notifications/", pages.notifications_page)
     router.add_post("/messaging/notifications/read-all", pages.mark_all_read_submit)
     router.add_get("/settings/", account_pages.settings_page)
@@ -64,3 +65,13 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/room-members/", admin.room_members_page)
     router.add_get("/admin/bridges/", admin.bridges_page)
     router.add_post(r"/admin/deliveries/{id:\d+}/retry", admin.retry_delivery_submit)
+
+
+def add_member_routes(router: web.UrlDispatcher) -> None:
+    board, room = r"/boards/{id:\d+}/members/", r"/messaging/room/{id:\d+}/members/"
+    router.add_get(board, member_pages.board_members_page)
+    router.add_post(board, member_pages.add_board_member_submit)
+    router.add_post(board + "{name}/remove", member_pages.remove_board_member_submit)
+    router.add_get(room, member_pages.room_members_page)
+    router.add_post(room, member_pages.add_room_member_submit)
+    router.add_post(room + "{name}/remove", member_pages.remove_room_member_submit)

@@ -8,7 +8,9 @@ from datetime import timedelta
 from aiohttp import web
 from pydantic import BaseModel
 
+from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes
+from hub.api.schemas import MemberQuery, Page, UserRef
 from hub.appkeys import BROKER, DATABASE, LOGIN_THROTTLE, PASSWORDS, SECRET_KEY, SETTINGS
 from hub.auth.requests import (
     SESSION_COOKIE,
@@ -28,6 +30,7 @@ from hub.services.accounts import (
     create_account,
     update_me,
 )
+from hub.services.directory import find_people
 
 routes = ApiRoutes(tag="accounts")
 
@@ -105,3 +108,21 @@ async def patch_me(request: web.Request, body: MePatch) -> MeOut:
 )
 async def post_user(request: web.Request, body: UserCreate) -> MeOut:
     return await create_account(request.app[DATABASE], request.app[PASSWORDS], body)
+
+
+@routes.route(
+    "GET",
+    "/api/v1/users",
+    summary="People to invite (board owners and admins): active users; `q` keeps those whose "
+    "username or display name starts with it",
+    query=MemberQuery,
+    response=Page[UserRef],
+    errors=(403,),
+)
+async def find_users(request: web.Request, query: MemberQuery) -> Page[UserRef]:
+    viewer = await require_viewer(request)
+    async with request.app[DATABASE].read() as session:
+        items, next_cursor = await find_people(
+            session, viewer, query.q, page_from(request, query)
+        )
+    return Page[UserRef](items=[UserRef.model_validate(i) for i in items], next=next_cursor)

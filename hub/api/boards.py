@@ -12,7 +12,7 @@ from hub.api.routing import ApiRoutes, path_id
 from hub.api.schemas import MemberQuery, Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
 from hub.auth.requests import require_viewer
-from hub.services import boards
+from hub.services import boards, memberships
 from hub.services.access import Role
 from hub.services.boards import BoardIn
 from hub.services.commands import Request, UsernameRef
@@ -115,3 +115,18 @@ async def add_board_member(request: web.Request, body: BoardMemberIn) -> BoardMe
         )
     )
     return BoardMemberOut.model_validate(data)
+
+
+@routes.route(
+    "DELETE",
+    r"/api/v1/boards/{id:\d+}/members/{username}",
+    summary="Take a person off a board and out of its rooms (board owners and admins; "
+    "the last owner stays)",
+    status=204,
+    errors=(403, 409),
+)
+async def remove_board_member(request: web.Request) -> None:
+    viewer = await require_viewer(request)
+    await memberships.remove_board_member(
+        request.app[WRITER], viewer, path_id(request), request.match_info["username"]
+    )

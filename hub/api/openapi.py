@@ -16,11 +16,16 @@ import hub
 from hub.api.routing import Endpoint
 from hub.api.schemas import ErrorBody
 from hub.appkeys import SETTINGS
+from hub.services.commands import USERNAME_PATTERN
 
 OPENAPI_PATH = "/api/openapi.json"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 NUL_FREE_PATTERN = r"^[^\u0000]*$"
+# Path parameters are ids (integers) but for these.
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "username": {"type": "string", "pattern": f"^{USERNAME_PATTERN.pattern}$"},
+}
 _ERROR_TEXT = {
     400: "Invalid input",
     401: "Not logged in",
@@ -96,7 +101,12 @@ def _operation(
         "responses": {},
     }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": _PATH_SCHEMAS.get(name, {"type": "integer"}),
+        }
         for name in _PATH_PARAMETER.findall(endpoint.path)
     ]
     if endpoint.query is not None:

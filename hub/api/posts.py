@@ -19,6 +19,7 @@ from hub.services.messages import ROOM_MESSAGES
 from hub.services.post_reads import history
 from hub.services.post_rules import ClientId
 from hub.services.threads import Thread
+from hub.services.unnotified import not_notified
 
 routes = ApiRoutes(tag="messages")
 
@@ -59,13 +60,39 @@ class CommentOut(PostOut):
     task: int
 
 
+class Unnotified(BaseModel):
+    """Someone a new post named who cannot see it: not in its room (but `on_board`), or not
+    on its board."""
+
+    username: str
+    on_board: bool
+
+
+class Posted(BaseModel):
+    not_notified: list[Unnotified]
+
+
+class PostedMessageOut(MessageOut, Posted):
+    """A new message as its author gets it: who it named but did not notify, besides."""
+
+
+class PostedCommentOut(CommentOut, Posted):
+    """A new comment as its author gets it: who it named but did not notify, besides."""
+
+
 def _named(handler: Handler, name: str) -> Handler:
     handler.__name__ = name  # the OpenAPI operationId
     return handler
 
 
 def add_thread_routes(
-    thread: Thread[Any], out: type[PostOut], *, place_path: str, post_path: str, plural: str
+    thread: Thread[Any],
+    out: type[PostOut],
+    posted: type[PostOut],
+    *,
+    place_path: str,
+    post_path: str,
+    plural: str,
 ) -> None:
     """list/post under the place (`/rooms/{id}/messages`), edit/delete by id (`/messages/{id}`)."""
     noun = thread.noun
@@ -92,7 +119,8 @@ def add_thread_routes(
             origin=request_origin(request),
             client_id=body.client_id,
         )
-        return out.model_validate(data)
+        missed = await not_notified(request.app[POSTING], request.app[DATABASE], data)
+        return posted.model_validate({**data, "not_notified": missed})
 
     async def edit_post(request: web.Request, body: PostPatch) -> PostOut:
         viewer = await require_viewer(request)
@@ -120,7 +148,7 @@ def add_thread_routes(
         place_path,
         summary=f"Post a {noun}",
         body=PostIn,
-        response=out,
+        response=posted,
         status=201,
         errors=(403, 413, 429),
     )(_named(create_post, f"post_{noun}"))
@@ -144,6 +172,7 @@ def add_thread_routes(
 add_thread_routes(
     ROOM_MESSAGES,
     MessageOut,
+    PostedMessageOut,
     place_path=r"/api/v1/rooms/{id:\d+}/messages",
     post_path=r"/api/v1/messages/{id:\d+}",
     plural="messages",
@@ -151,6 +180,7 @@ add_thread_routes(
 add_thread_routes(
     TASK_COMMENTS,
     CommentOut,
+    PostedCommentOut,
     place_path=r"/api/v1/tasks/{id:\d+}/comments",
     post_path=r"/api/v1/comments/{id:\d+}",
     plural="comments",

@@ -12,7 +12,7 @@ from hub.api.routing import ApiRoutes, path_id
 from hub.api.schemas import MemberQuery, Page, PageQuery
 from hub.appkeys import DATABASE, WRITER
 from hub.auth.requests import require_viewer
-from hub.services import rooms
+from hub.services import memberships, rooms
 from hub.services.commands import Request, UsernameRef
 from hub.services.rooms import RoomIn
 
@@ -105,7 +105,7 @@ async def list_room_members(request: web.Request, query: MemberQuery) -> Page[Ro
 @routes.route(
     "POST",
     r"/api/v1/rooms/{id:\d+}/members",
-    summary="Add a board member to a room (board owners and admins)",
+    summary="Add a board member to a room (its members and admins)",
     body=RoomMemberIn,
     response=RoomMemberOut,
     status=201,
@@ -117,3 +117,17 @@ async def add_room_member(request: web.Request, body: RoomMemberIn) -> RoomMembe
         lambda unit: rooms.add_room_member(unit, viewer, path_id(request), body.username)
     )
     return RoomMemberOut.model_validate(data)
+
+
+@routes.route(
+    "DELETE",
+    r"/api/v1/rooms/{id:\d+}/members/{username}",
+    summary="Take a person out of a room (board owners and admins, or oneself: leave)",
+    status=204,
+    errors=(403,),
+)
+async def remove_room_member(request: web.Request) -> None:
+    viewer = await require_viewer(request)
+    await memberships.remove_room_member(
+        request.app[WRITER], viewer, path_id(request), request.match_info["username"]
+    )

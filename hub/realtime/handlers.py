@@ -44,6 +44,7 @@ from hub.services.comments import TASK_COMMENTS
 from hub.services.messages import ROOM_MESSAGES
 from hub.services.reading import read_room_up_to, read_task_up_to
 from hub.services.threads import Thread
+from hub.services.unnotified import not_notified
 
 log = structlog.get_logger(__name__)
 
@@ -144,7 +145,8 @@ class FrameHandler:
             origin=self._origin,
             client_id=frame.client_id,
         )
-        self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"]))
+        missed = await not_notified(self._app[POSTING], self._app[DATABASE], data)
+        self._connection.send(ack_frame(frame.client_id, data["id"], data["seq"], missed))
 
     async def _typing(self, stream: str) -> None:
         if stream not in self._connection.streams:

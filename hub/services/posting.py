@@ -149,6 +149,11 @@ class Posting:
 
         return await self.writer.run(job, origin=origin)
 
+    async def mentioned(self, body: str) -> frozenset[str]:
+        """The names `body` mentions, parsed as a post's body is (long ones off the loop)."""
+        text = self._cheap_text(body) or await self._pooled_text(body)
+        return text.mentions.usernames
+
     def _cheap_text(self, body: str) -> PostText | None:
         """A body's text made right here when that is cheap (most bodies are short) or there
         is no pool; None when the pool must make it."""

@@ -1,6 +1,6 @@
 """Chat rooms of a board and their members. Board members create rooms (and join the rooms
 they create; `RoomIn` is the command the API and the dashboard validate); only room members
-see a room; board owners add people to it."""
+see a room; any of them (and admins) may add other board members to it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hub.db.models import ROOM_NAME_MAX, ChatRoom, RoomMember, User
 from hub.db.types import iso, utcnow
 from hub.errors import Conflict
 from hub.events import BoardId, RoomCreated, RoomMemberAdded
-from hub.services.access import is_room_member, require_board_owner, visible_board, visible_room
+from hub.services.access import is_room_member, visible_board, visible_room
 from hub.services.authors import Author
 from hub.services.boards import (
     Description,
@@ -129,10 +129,9 @@ async def list_room_members(
 async def add_room_member(
     unit: UnitOfWork, actor: Actor, room_id: int, username: str
 ) -> dict[str, Any]:
-    """Put a board member into a room: board owners who can see the room, and admins."""
+    """Put a board member into a room: anyone who can see the room (its members, admins)."""
     session = unit.session
     room = await visible_room(session, actor, room_id)
-    await require_board_owner(session, actor, room.board_id)
     (user,) = await board_members_named(session, room.board_id, [username], field="username")
     if await is_room_member(session, room.id, user.id):
         raise Conflict(f"{user.username} is already in this room", field="username")

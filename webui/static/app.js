@@ -10,6 +10,8 @@ import { setupEditing } from "./editing.js";
 import { setupHistory } from "./history.js";
 import { startLive } from "./live.js";
 import { setupMentionMarks } from "./mention_marks.js";
+import { membershipStreams, onMembershipFrame } from "./membership.js";
+import { warnNotNotified } from "./mention_warning.js";
 import { setupMentions } from "./mentions.js";
 import { setupNotificationList } from "./notification_items.js";
 import { setupPeople } from "./people.js";
@@ -85,12 +87,13 @@ const listeners = [setupNotificationList(), board?.onFrame].filter(Boolean); // 
 
 function onFrame(frame) {
   for (const listen of listeners) listen(frame);
+  onMembershipFrame(frame);
   if (frame.type === "event" && frame.event === "notification.created") {
     setUnread(Number(badge?.textContent || 0) + 1);
   } else if (frame.type === "event" && frame.event === "notification.read") {
     setUnread(frame.data.unread);
   } else if (frame.type === "ack") {
-    composer?.settle(frame.client_id, null);
+    if (composer?.settle(frame.client_id, null)) warnNotNotified(frame.not_notified);
   } else if (frame.type === "error") {
     if (!composer?.settle(frame.client_id, frame)) toast(errorText(frame, thread?.noun));
   } else if (thread && frame.stream === thread.stream) {
@@ -129,4 +132,5 @@ if (thread) {
   streams.set(thread.stream, Number(newestItem(thread)?.dataset.seq ?? 0));
 }
 for (const [stream, seq] of board?.streams ?? []) streams.set(stream, seq);
+for (const [stream, seq] of membershipStreams()) streams.set(stream, seq);
 startLive({ streams, onFrame, onOpen });

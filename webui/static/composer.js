@@ -8,6 +8,7 @@ import { fitHeight } from "./autosize.js";
 import { errorText } from "./error_text.js";
 import { newClientId } from "./client_ids.js";
 import { sendFrame } from "./live.js";
+import { warnNotNotified } from "./mention_warning.js";
 import { showPost } from "./posts.js";
 import { toast } from "./toast.js";
 
@@ -27,6 +28,7 @@ export function setupComposer(thread, composer, mentions) {
     try {
       const post = await api("POST", thread.listPath, { body, client_id: clientId });
       showPost(thread, post);
+      warnNotNotified(post.not_notified);
     } catch (error) {
       restore(body);
       toast(error.code === "offline" ? OFFLINE_NOTICE : `Not sent. ${errorText(error, thread.noun)}`);
