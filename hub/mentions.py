@@ -112,9 +112,5 @@ def _visible_ats(text: str, tokens: Sequence[Token]) -> list[int]:
 def possible_names(text: str) -> frozenset[str]:
     """Every name an `@` of `text` could mention, code and hidden syntax not told apart: a
     superset of `parse_mentions(text).usernames` found without parsing the markdown."""
-    names = set()
-    for match in _MENTION.finditer(text):
-        name = match.group(1).rstrip(".-").lower()
-        if 0 < len(name) <= NAME_MAX:
-            names.add(name)
-    return frozenset(names - ROOM_MENTIONS)
+    names = {mention_name(match) for match in _MENTION.finditer(text)}
+    return frozenset(name for name in names if name is not None) - ROOM_MENTIONS
