@@ -122,7 +122,5 @@ async def post_user(request: web.Request, body: UserCreate) -> MeOut:
 async def find_users(request: web.Request, query: MemberQuery) -> Page[UserRef]:
     viewer = await require_viewer(request)
     async with request.app[DATABASE].read() as session:
-        items, next_cursor = await find_people(
-            session, viewer, query.q, page_from(request, query)
-        )
+        items, next_cursor = await find_people(session, viewer, query.q, page_from(request, query))
     return Page[UserRef](items=[UserRef.model_validate(i) for i in items], next=next_cursor)
