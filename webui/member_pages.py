@@ -4,6 +4,7 @@ refused one shows its members page again with the error as a sentence and what w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from hub.events import board_stream
 from hub.services.boards import add_board_member, get_board, list_board_members
 from hub.services.memberships import remove_board_member, remove_room_member
 from hub.services.rooms import add_room_member, get_room, list_room_members
+from hub.services.unit_of_work import Job
 from webui.forms import refuse, text_field
 from webui.pages import every_item
 from webui.rendering import Context, Form, form_action, page, page_id
@@ -70,15 +72,11 @@ async def add_board_member_submit(
     request: web.Request, viewer: Viewer, form: Form
 ) -> web.HTTPSeeOther:
     board_id, username = page_id(request), text_field(form, "username").strip()
-    try:
-        await request.app[WRITER].run(
-            lambda unit: add_board_member(unit, viewer, board_id, username)
-        )
-    except HubError as error:
-        if error.status >= 404 and error.status != 409:
-            raise
-        context = {**await board_context(request, viewer, board_id), "typed": username}
-        await refuse(request, viewer, TEMPLATE, context, sentence(error, username))
+    await _add_or_refuse(
+        request, viewer, username,
+        lambda unit: add_board_member(unit, viewer, board_id, username),
+        lambda: board_context(request, viewer, board_id),
+    )  # fmt: skip
     return web.HTTPSeeOther(f"/boards/{board_id}/members/")
 
 
@@ -87,14 +85,30 @@ async def add_room_member_submit(
     request: web.Request, viewer: Viewer, form: Form
 ) -> web.HTTPSeeOther:
     room_id, username = page_id(request), text_field(form, "username").strip()
+    await _add_or_refuse(
+        request, viewer, username,
+        lambda unit: add_room_member(unit, viewer, room_id, username),
+        lambda: room_context(request, viewer, room_id),
+    )  # fmt: skip
+    return web.HTTPSeeOther(f"/messaging/room/{room_id}/")
+
+
+async def _add_or_refuse(
+    request: web.Request,
+    viewer: Viewer,
+    username: str,
+    add: Job[Any],
+    context_of: Callable[[], Awaitable[dict[str, Any]]],
+) -> None:
+    """Run an add; a refusal the person can fix (a name unknown, not on the board, already
+    there) shows the members page again with the sentence and the typed name."""
     try:
-        await request.app[WRITER].run(lambda unit: add_room_member(unit, viewer, room_id, username))
+        await request.app[WRITER].run(add)
     except HubError as error:
         if error.status >= 404 and error.status != 409:
             raise
-        context = {**await room_context(request, viewer, room_id), "typed": username}
+        context = {**await context_of(), "typed": username}
         await refuse(request, viewer, TEMPLATE, context, sentence(error, username))
-    return web.HTTPSeeOther(f"/messaging/room/{room_id}/")
 
 
 @form_action

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Login, Seed
+from tests.test_webui_pages import ADMIN_PAGES
 
 LIVE_MS = 5_000  # generous on a busy machine; the hub delivers in milliseconds
 PHONE = {"width": 360, "height": 740}
@@ -199,17 +200,7 @@ def test_nothing_scrolls_sideways_at_phone_width(login: Login, seed: Seed) -> No
         expect(name).to_be_visible()
         assert name.evaluate("(e) => e.scrollWidth > e.clientWidth"), path  # cut with an ellipsis
     admin_page = login("root", "/admin/", viewport=PHONE)
-    for path in (
-        "/admin/",
-        "/admin/users/",
-        "/admin/boards/",
-        "/admin/rooms/",
-        "/admin/messages/",
-        "/admin/notifications/",
-        "/admin/board-members/",
-        "/admin/room-members/",
-        "/admin/bridges/",
-    ):
+    for path in ADMIN_PAGES:
         admin_page.goto(login.hub.url + path)
         if found := page_overflow(admin_page):
             wide[path] = found
