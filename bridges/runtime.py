@@ -52,6 +52,10 @@ class BridgeRuntime:
         self._links_refresh_s = links_refresh_s
         self._refresher: asyncio.Task[None] | None = None
 
+    def bridge(self, platform: str) -> Bridge | None:
+        supervisor = self.supervisors.get(platform)
+        return None if supervisor is None else supervisor.bridge
+
     @property
     def platforms(self) -> frozenset[str]:
         return frozenset(self.supervisors)
