@@ -54,6 +54,10 @@ class BridgeRuntime:
         # What /metrics shows between scrapes (a scrape does not wait for the database).
         self.last_status: list[dict[str, Any]] = []
 
+    def bridge(self, platform: str) -> Bridge | None:
+        supervisor = self.supervisors.get(platform)
+        return None if supervisor is None else supervisor.bridge
+
     @property
     def platforms(self) -> frozenset[str]:
         return frozenset(self.supervisors)

@@ -7,6 +7,7 @@ from functools import partial
 
 import structlog
 from aiohttp import web
+from pydantic import SecretStr
 
 from bridges.identities import IdentityMap
 from bridges.inbound import HubSink
@@ -15,6 +16,7 @@ from bridges.message_map import MessageMap
 from bridges.metrics import BridgeCollector
 from bridges.outbox import OutboxSettings
 from bridges.runtime import BridgeRuntime
+from bridges.slack import SlackBridge, SlackSettings
 from bridges.tools import BridgeFactory, BridgeTools
 from hub.api import (
     accounts,
@@ -108,6 +110,7 @@ def create_app(
     app.on_shutdown.append(_close_sockets)
     endpoints = add_endpoints(app, API_TABLES)
     app.router.add_get("/ws", websocket)
+    app.router.add_post("/bridges/slack/events", slack_events)
     openapi.add_openapi_route(app, endpoints)
     webui_routes.add_routes(app)
     return app
@@ -173,8 +176,30 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
 
 
 def configured_bridges(settings: Settings) -> list[BridgeFactory]:
-    """The platform bridges the configuration turns on (none is built yet)."""
-    return []
+    """The platform bridges the configuration turns on."""
+    factories: list[BridgeFactory] = []
+    if "slack" in settings.configured_platforms:
+        assert settings.slack_bot_token is not None
+        slack = SlackSettings(
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            app_token=secret(settings.slack_app_token),
+            signing_secret=secret(settings.slack_signing_secret),
+            api_url=str(settings.slack_api_url),
+        )
+        factories.append(partial(SlackBridge, slack))
+    return factories
+
+
+def secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+async def slack_events(request: web.Request) -> web.StreamResponse:
+    """`POST /bridges/slack/events`: the Events API, answered by the Slack bridge if it runs."""
+    bridge = request.app[BRIDGES].bridge("slack")
+    if not isinstance(bridge, SlackBridge):
+        raise web.HTTPNotFound()
+    return await bridge.handle_http(request)
 
 
 async def _bridges(
