@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bridges.protocol import Delivery, Sent
 from bridges.slack.dm import mention_dm_text
-from bridges.slack.errors import GONE, outcome
+from bridges.slack.errors import GONE, error_code, outcome
 from bridges.slack.reconcile import find_post, metadata
 from bridges.slack.text import escape, to_slack
 from bridges.tools import BridgeTools
@@ -114,7 +114,7 @@ class SlackOutbound:
                 channel=channel, ts=copy.external_id, text=await self._text(payload)
             )
         except SlackApiError as exc:
-            if exc.response.get("error") in GONE:
+            if error_code(exc) in GONE:
                 return Sent()
             raise
         return Sent(copy.external_id, copy.thread_id)

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bridges.slack.errors import error_code
 
 EVENT_TYPE = "taskflow_post"
 """The metadata event type of every post the bridge makes."""
@@ -22,6 +25,9 @@ and Slack, and the delivery's time in the queue is after its creation anyway).""
 
 PAGE_SIZE = 200
 """Messages asked for per history call (Slack allows up to 999, recommends 200 or fewer)."""
+
+
+THREAD_GONE = "thread_not_found"
 
 
 def metadata(hub_id: str) -> dict[str, Any]:
@@ -65,7 +71,12 @@ async def find_post(
         if thread_ts is None:
             answer = await client.conversations_history(channel=channel, **bounds)
         else:
-            answer = await client.conversations_replies(channel=channel, ts=thread_ts, **bounds)
+            try:
+                answer = await client.conversations_replies(channel=channel, ts=thread_ts, **bounds)
+            except SlackApiError as exc:
+                if error_code(exc) == THREAD_GONE:  # its parent deleted: no reply to find
+                    return None
+                raise
         messages: list[dict[str, Any]] = answer.get("messages") or []
         for message in messages:
             if message.get("ts") != thread_ts and _tagged(message, hub_id):
