@@ -35,6 +35,7 @@ from compare_runs import (
     hold_run,
     hub_run,
     peer_run,
+    run_json,
     storage_run,
 )
 from fanout_hub import REPO, BenchError, raise_fd_limit
@@ -45,6 +46,7 @@ SPARE_FILES = 256  # open files beyond one per socket
 RUN_CAP_S = 330.0  # longest any one run may take (wsbench's own limit is 300 s)
 HOLD_CAP_S = 150.0  # longest the socket hold may take
 STORAGE_CAP_S = 240.0  # longest bench/storage.py --quick may take (about 1 to 3 minutes)
+BRIDGES_CAP_S = 120.0  # longest bench/bridges.py may take (about 40 s)
 QUICK = {"subscribers": 100, "duration": 3.0, "warmup": 1.0, "drain": 3.0, "hold_sockets": 500}
 
 
@@ -107,7 +109,8 @@ async def comparisons(
 async def extras(
     args: argparse.Namespace, deadline: Deadline, out: Path, result: dict[str, Any]
 ) -> None:
-    """The 2,000-socket hold and the storage/history benchmarks, each with a time cap."""
+    """The 2,000-socket hold, the Slack bridge and the storage/history benchmarks, each
+    with a time cap."""
     if args.hold_sockets:
         progress(f"[{deadline.elapsed():>5} s] holding {args.hold_sockets} sockets on one hub ...")
         seconds = min(deadline.left(), HOLD_CAP_S)
@@ -117,6 +120,16 @@ async def extras(
             )
         except BenchError as exc:
             result["problems"].append(f"hold: {exc}")
+    if not args.no_bridges:
+        progress(f"[{deadline.elapsed():>5} s] Slack bridge deliveries (bench/bridges.py) ...")
+        try:
+            seconds = min(deadline.left(), BRIDGES_CAP_S)
+            cmd = [sys.executable, str(REPO / "bench" / "bridges.py"), "--json"]
+            result["bridges"] = await run_json(
+                cmd, seconds, "the bridges benchmark", out / "bridges.json"
+            )
+        except BenchError as exc:
+            result["problems"].append(f"bridges: {exc}")
     if args.no_storage:
         return
     progress(f"[{deadline.elapsed():>5} s] storage and history (bench/storage.py --quick) ...")
@@ -197,6 +210,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--hold-sockets", type=int, help="idle sockets held on one hub, 0 to skip (default 2000)")
     add("--hold-users", type=int, default=20, help="accounts those sockets log in as")
     add("--no-storage", action="store_true", help="skip bench/storage.py")
+    add("--no-bridges", action="store_true", help="skip bench/bridges.py")
     add(
         "--no-floor",
         dest="floor",

@@ -133,6 +133,20 @@ def as_list(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def bridges_rows(bridges: Any) -> list[Row]:
+    """bench/bridges.py's figures (hub only, reported: no goal)."""
+    if not isinstance(bridges, dict):
+        return [Row("Slack bridge deliveries", "-", "not run", "-", "-", "-")]
+    lat, put, limited = (bridges.get(k) or {} for k in ("latency", "throughput", "rate_limited"))
+    return [
+        Row("Slack delivery p50 / p99 ms", "-",
+            f"{num(lat.get('p50_ms'))} / {num(lat.get('p99_ms'))}", "-", "reported", "-"),
+        Row("Slack outbox posts/s", "-", num(put.get("posts_per_s"), 0), "-", "reported", "-"),
+        Row(f"Slack {limited.get('channels')} x {limited.get('messages_per_channel')} "
+            "at 1/s drain s", "-", num(limited.get("seconds")), "-", "reported", "-"),
+    ]  # fmt: skip
+
+
 def storage_rows(storage: Any) -> list[Row]:
     """Durable messages/s (the best number of senders) per backend and kind of client id, and
     history p99 (the worse of random and newest pages) per backend, from bench/storage.py's
@@ -212,6 +226,7 @@ def summary_rows(result: dict[str, Any]) -> list[Row]:
         delivery_row(f"{label['throughput']}: delivered", put_peer, put_hub),
         memory_row(lat_peer + put_peer, lat_hub + put_hub),
         hold_row(result.get("hold"), result["config"]["hold_sockets"]),
+        *bridges_rows(result.get("bridges")),
         *storage_rows(result.get("storage")),
     ]
 

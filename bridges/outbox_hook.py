@@ -138,6 +138,7 @@ def _post_payload(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         "username": author.get("username"),
         "mentions": data.get("mentions", []),
         "source": data.get("source"),
+        "created_at": data.get("created_at"),  # bounds the look for a post made before
     }
 
 

@@ -24,13 +24,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bridges.protocol import BadCredentials, Capabilities, Delivery, InboundSink, Sent
 from bridges.slack.bot import BotIdentity
+from bridges.slack.errors import REFUSED_TOKENS
 from bridges.slack.inbound import SlackInbound
 from bridges.slack.outbound import SlackOutbound
 from bridges.tools import BridgeTools
-
-REFUSED_TOKENS = frozenset(
-    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
-)
 
 
 @dataclass(frozen=True, slots=True)
