@@ -67,7 +67,7 @@ class IdentityMap:
                 .join(ExternalIdentity, ExternalIdentity.user_id == User.id)
                 .where(ExternalIdentity.platform == platform, User.username_key.in_(keys))
             )
-            return dict(rows.tuples().all())
+            return {str(key): str(value) for key, value in rows}
 
     async def usernames(self, platform: str, external_ids: Iterable[str]) -> dict[str, str]:
         """Platform user id → hub username, for those linked."""
@@ -80,7 +80,7 @@ class IdentityMap:
                 .join(User, User.id == ExternalIdentity.user_id)
                 .where(ExternalIdentity.platform == platform, ExternalIdentity.external_id.in_(ids))
             )
-            return dict(rows.tuples().all())
+            return {str(key): str(value) for key, value in rows}
 
 
 async def link_identity(
