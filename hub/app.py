@@ -22,6 +22,7 @@ from hub.api import (
     admin_bridges,
     boards,
     health,
+    link_codes,
     notifications,
     openapi,
     posts,
@@ -81,6 +82,7 @@ API_TABLES: list[ApiRoutes] = [
     notifications.routes,
     health.routes,
     admin_bridges.routes,
+    link_codes.routes,
 ]
 
 
