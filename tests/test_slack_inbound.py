@@ -24,6 +24,7 @@ from tests.fake_slack import FakeSlack
 from tests.fake_slack.events_http import sign
 from tests.realtime import Team, connect
 from tests.test_slack_bridge import eventually, linked, slack  # noqa: F401 (fixtures)
+from tests.test_webui import Html, browser_login, get_page, page_csrf
 
 SIGNING_SECRET = "fake-signing-secret"
 Linked = tuple[Team, Api, str]
@@ -340,3 +341,27 @@ async def test_events_api_over_http(
     assert [f for f in await socket.quiet() if f["type"] == "event"] == []
     assert await slack_bodies(alice, team.room) == ["over http, edited"]
     await socket.close()
+
+
+async def test_the_settings_page_shows_a_code_that_links(
+    linked: Linked,  # noqa: F811
+    slack: FakeSlack,  # noqa: F811
+) -> None:
+    _, alice, channel = linked
+    client = alice.client
+    await browser_login(client, "alice")
+    status, page, _ = await get_page(client, "/settings/")
+    assert (
+        status == 200 and "Link Slack or Discord" in page.one("data-testid", "link-code-form").text
+    )
+    fields = {"csrf_token": page_csrf(page)}
+    async with client.post("/settings/link-code", data=fields, allow_redirects=False) as answer:
+        assert answer.status == 200
+        shown = Html(await answer.text())
+    code = shown.one("data-testid", "link-code").text.strip()
+    assert f"/taskflow link {code}" in shown.one("data-testid", "link-code-form").text
+
+    carol = slack.add_user("carol", real_name="Carol")
+    await slack.user_runs_command("/taskflow", f"link {code}", carol, channel)
+    await slack.wait_until(lambda: len(slack.ephemerals) == 1, what="the answer")
+    assert "Linked to alice on TaskFlow Hub." in str(slack.ephemerals[0])
