@@ -23,6 +23,7 @@ from hub.api import (
     admin_bridges,
     boards,
     health,
+    link_codes,
     notifications,
     openapi,
     posts,
@@ -82,6 +83,7 @@ API_TABLES: list[ApiRoutes] = [
     notifications.routes,
     health.routes,
     admin_bridges.routes,
+    link_codes.routes,
 ]
 
 

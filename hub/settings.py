@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     outbox_give_up_s: float = Field(86_400.0, gt=0)  # a delivery failing this long is parked
     links_refresh_s: float = Field(5.0, gt=0)  # links changed by another process seen within
     links: list[LinkSetting] = []
+    link_code_ttl_s: float = Field(600.0, gt=0)  # how long a one-time identity link code works
 
     max_message_bytes: int = Field(16384, ge=1, le=1_048_576)
     max_request_bytes: int = Field(262_144, ge=1024)

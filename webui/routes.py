@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from webui import account_pages, admin, login, member_pages, pages, room_pages
+from webui import account_pages, admin, link_code_page, login, member_pages, pages, room_pages
 from webui.not_found import favicon, not_found_page
 from webui.reading import follow_notification
 from webui.security import add_page_headers
@@ -49,6 +49,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/settings/", account_pages.settings_page)
     router.add_post("/settings/", account_pages.settings_submit)
     router.add_post("/settings/password", account_pages.password_submit)
+    router.add_post("/settings/link-code", link_code_page.link_code_submit)
     add_admin_routes(router)
 
 

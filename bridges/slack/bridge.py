@@ -29,6 +29,9 @@ from bridges.slack.inbound import SlackInbound
 from bridges.slack.outbound import SlackOutbound
 from bridges.tools import BridgeTools
 
+SOCKET_CONNECT_TIMEOUT_S = 10.0
+"""Longest wait for the Socket Mode WebSocket to open; slack_sdk itself would retry for ever."""
+
 
 @dataclass(frozen=True, slots=True)
 class SlackSettings:
@@ -73,10 +76,7 @@ class SlackBridge:
         inbound = SlackInbound(self.client, self.tools, self.me, sink)
         inbound.register(app)
         if self.settings.app_token:
-            self._socket = AsyncSocketModeHandler(
-                app, self.settings.app_token, web_client=self.client
-            )
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            await self._connect_socket(app, self.settings.app_token)
         self._app = app
         await inbound.catch_up()
 
@@ -107,6 +107,28 @@ class SlackBridge:
             return web.json_response({"error": "the Slack bridge is not connected"}, status=503)
         response = await self._app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
+
+    async def _connect_socket(self, app: AsyncApp, app_token: str) -> None:
+        """Open Socket Mode with a URL asked for here, so that a refused app token raises
+        BadCredentials (slack_sdk would retry it for ever). The socket does not reconnect by
+        itself: a lost connection ends `wait_closed`, and the supervisor's restart catches
+        up on what was missed."""
+        try:
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error in REFUSED_TOKENS:
+                raise BadCredentials(f"app token: {error}") from None
+            raise
+        self._socket = AsyncSocketModeHandler(app, app_token, web_client=self.client)
+        socket = self._socket.client
+        socket.wss_uri = str(opened["url"])
+        socket.default_auto_reconnect_enabled = False
+        socket.auto_reconnect_enabled = False
+        await asyncio.wait_for(
+            self._socket.connect_async(),  # type: ignore[no-untyped-call]
+            SOCKET_CONNECT_TIMEOUT_S,
+        )
 
     async def _who_am_i(self) -> BotIdentity:
         try:

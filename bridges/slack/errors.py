@@ -16,7 +16,14 @@ DEFAULT_RETRY_AFTER_S = 1.0
 """The wait after a 429 that came without a usable Retry-After header."""
 
 REFUSED_TOKENS = frozenset(
-    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    }
 )
 """The tokens were refused: retried later (the supervisor reports bad_credentials itself)."""
 

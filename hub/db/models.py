@@ -381,3 +381,16 @@ class PlatformWebhook(Base):
     webhook_id: Mapped[str] = mapped_column(String(64))
     webhook_token: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A one-time code a user shows a platform bot (`/taskflow link CODE`) to link their
+    account there; only its hash is stored, and it works once, until `expires_at`."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
