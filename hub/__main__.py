@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import IO, Any, TypeVar
 
 import click
@@ -16,7 +16,9 @@ import structlog
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bridges.links import Link, LinkIn, LinkTable, create_link, delete_link
 from hub.app import create_app
 from hub.auth.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, Passwords
 from hub.bootstrap import FIRST_ADMIN_USERNAME, ensure_first_admin
@@ -144,6 +146,65 @@ def check() -> None:
     click.echo("# effective configuration (secrets masked; empty means unset)")
     for name, value in settings.masked().items():
         click.echo(f"{name}={config_value(value)}")
+
+
+@main.group()
+def link() -> None:
+    """Bridge links: which room, or board's task threads, is mirrored to which channel.
+
+    A running hub sees a change within HUB_LINKS_REFRESH_S.
+    """
+
+
+@link.command("list")
+def link_list() -> None:
+    """Print every link."""
+    for item in run(links_call(settings_or_fail(), list_links)):
+        side = f"room {item.room_id}" if item.room_id is not None else f"board {item.board_id}"
+        click.echo(f"{item.id}\t{item.platform}\t{item.channel}\t{side}\t{item.mode}")
+
+
+@link.command("add")
+@click.option("--room", type=int, help="The room to mirror.")
+@click.option("--board", type=int, help="The board whose task threads to mirror.")
+@click.option("--platform", type=click.Choice(["slack", "discord"]), required=True)
+@click.option("--channel", required=True, help="The platform channel id (e.g. C0123456789).")
+@click.option("--mode", type=click.Choice(["both", "in", "out"]), default="both")
+def link_add(room: int | None, board: int | None, platform: str, channel: str, mode: str) -> None:
+    """Link a room (--room) or a board's task threads (--board) to a platform channel."""
+    try:
+        sides = {name: value for name, value in (("room", room), ("board", board)) if value}
+        body = LinkIn.model_validate(
+            {**sides, "platform": platform, "channel": channel, "mode": mode}
+        )
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"]) from None
+    made = run(links_call(settings_or_fail(), lambda session: create_link(session, body)))
+    click.echo(f"linked {made.id}: {platform} {channel} ↔ " + ("room" if room else "board"))
+
+
+@link.command("remove")
+@click.argument("link_id", type=int)
+def link_remove(link_id: int) -> None:
+    """Remove the link LINK_ID."""
+    run(links_call(settings_or_fail(), lambda session: delete_link(session, link_id)))
+    click.echo(f"removed link {link_id}")
+
+
+async def links_call(settings: Settings, call: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    await require_newest_schema(settings.database_url)
+    database = Database(create_engine(settings.database_url))
+    try:
+        async with database.write() as session:
+            return await call(session)
+    finally:
+        await database.close()
+
+
+async def list_links(session: AsyncSession) -> list[Link]:
+    table = LinkTable()
+    await table.reload(session)
+    return table.all
 
 
 def settings_or_fail(**overrides: Any) -> Settings:

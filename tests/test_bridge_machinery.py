@@ -345,3 +345,34 @@ async def test_admins_see_parked_deliveries_and_bridge_state_on_the_page_and_in_
         text = await response.text()
     assert 'hub_bridge_state{platform="slack",state="connected"} 1.0' in text
     assert 'hub_bridge_deliveries_total{outcome="parked",platform="slack"} 1.0' in text
+
+
+async def test_admins_link_and_unlink_identities_from_the_page(
+    team: tuple[Team, Api, Api], world: MemoryPlatform
+) -> None:
+    (_, alice, admin) = team
+    client = alice.client
+    await browser_login(client, "root")
+    page, csrf = await form_page(client, "/admin/bridges/")
+    form = {"username": "nobody", "platform": "slack", "external_id": "UB"}
+    status, refused, _ = await submit(client, "/admin/identities/", form, csrf)
+    assert status == 400 and "nobody" in refused.one("role", "alert").text
+    assert refused.one("name", "external_id").attrs["value"] == "UB"  # what was typed is kept
+    status, _, location = await submit(
+        client, "/admin/identities/", {**form, "username": "bob"}, csrf
+    )
+    assert (status, location) == (303, "/admin/bridges/")
+    (identity,) = (await admin.get("/api/v1/admin/identities"))[1]["items"]
+    assert identity | {"id": 0} == {
+        "id": 0,
+        "username": "bob",
+        "platform": "slack",
+        "external_id": "UB",
+    }
+    status, taken, _ = await submit(
+        client, "/admin/identities/", {**form, "username": "alice"}, csrf
+    )
+    assert status == 409 and taken.one("role", "alert").text
+    status, _, _ = await submit(client, f"/admin/identities/{identity['id']}/remove", {}, csrf)
+    assert status == 303
+    assert (await admin.get("/api/v1/admin/identities"))[1]["items"] == []

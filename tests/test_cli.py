@@ -150,3 +150,21 @@ async def test_a_database_that_cannot_be_reached_is_one_line(
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
     assert result.stderr.count("\n") == 1
+
+
+async def test_link_adds_lists_and_removes_bridge_links(database_url: str) -> None:
+    assert (await invoke("demo")).exit_code == 0
+    result = await invoke("link", "add", "--room", "1", "--platform", "slack", "--channel", "C1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "linked 1: slack C1 ↔ room\n"
+    result = await invoke("link", "list")
+    assert result.stdout == "1\tslack\tC1\troom 1\tboth\n"
+    again = await invoke("link", "add", "--room", "1", "--platform", "slack", "--channel", "C1")
+    assert again.exit_code == 1 and "already linked" in again.stderr
+    nowhere = await invoke("link", "add", "--room", "999", "--platform", "slack", "--channel", "C2")
+    assert nowhere.exit_code == 1 and nowhere.stderr == "error: there is no room 999\n"
+    neither = await invoke("link", "add", "--platform", "slack", "--channel", "C3")
+    assert neither.exit_code == 1 and "give exactly one of them" in neither.stderr
+    assert (await invoke("link", "remove", "1")).stdout == "removed link 1\n"
+    assert (await invoke("link", "list")).stdout == ""
+    assert (await invoke("link", "remove", "1")).stderr == "error: no such link\n"

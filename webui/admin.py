@@ -10,10 +10,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bridges.identities import IdentityIn, add_identity, remove_identity
 from bridges.outbox import retry_failed
 from hub.appkeys import BRIDGES, DATABASE, PASSWORDS, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
-from hub.errors import Conflict, NotFound, invalid_from
+from hub.errors import Conflict, HubError, NotFound, invalid_from
 from hub.events import WEB_ORIGIN
 from hub.services.accounts import UserCreate, create_account
 from hub.services.commands import Id
@@ -109,8 +110,15 @@ async def overview_page(request: web.Request, viewer: Viewer) -> Context:
     }
 
 
+IDENTITY_FIELDS = ("username", "platform", "external_id")
+
+
 @page("admin_bridges.html")
 async def bridges_page(request: web.Request, viewer: Viewer) -> Context:
+    return await bridges_page_context(request, viewer)
+
+
+async def bridges_page_context(request: web.Request, viewer: Viewer) -> Context:
     context = await section(request, viewer, queries.links)
     async with request.app[DATABASE].read() as session:
         outbox = await queries.outbox_counts(session)
@@ -122,7 +130,41 @@ async def bridges_page(request: web.Request, viewer: Viewer) -> Context:
         "outbox": outbox,
         "identities": identities,
         "parked": parked,
+        "identity_values": dict.fromkeys(IDENTITY_FIELDS, ""),
     }
+
+
+BRIDGES_TEMPLATE = "admin_bridges.html"
+
+
+@form_action
+async def link_identity_submit(
+    request: web.Request, viewer: Viewer, form: Form
+) -> web.HTTPSeeOther:
+    """Link a platform user to a hub user (the API's admin identity link), then back."""
+    require_admin(viewer)
+    values = {name: text_field(form, name).strip() for name in IDENTITY_FIELDS}
+    try:
+        body = IdentityIn.model_validate(values)
+        async with request.app[DATABASE].write() as session:
+            await add_identity(session, body)
+    except (ValidationError, HubError) as error:
+        if isinstance(error, HubError) and error.status not in (400, 409):
+            raise
+        context = {**await bridges_page_context(request, viewer), "identity_values": values}
+        problem = readable(error) if isinstance(error, ValidationError) else error
+        await refuse(request, viewer, BRIDGES_TEMPLATE, context, problem)
+    return web.HTTPSeeOther("/admin/bridges/")
+
+
+@form_action
+async def unlink_identity_submit(
+    request: web.Request, viewer: Viewer, _form: Form
+) -> web.HTTPSeeOther:
+    require_admin(viewer)
+    async with request.app[DATABASE].write() as session:
+        await remove_identity(session, page_id(request))
+    return web.HTTPSeeOther("/admin/bridges/")
 
 
 @form_action

@@ -66,6 +66,8 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/room-members/", admin.room_members_page)
     router.add_get("/admin/bridges/", admin.bridges_page)
     router.add_post(r"/admin/deliveries/{id:\d+}/retry", admin.retry_delivery_submit)
+    router.add_post("/admin/identities/", admin.link_identity_submit)
+    router.add_post(r"/admin/identities/{id:\d+}/remove", admin.unlink_identity_submit)
 
 
 def add_member_routes(router: web.UrlDispatcher) -> None:
