@@ -353,7 +353,7 @@ async def test_admins_link_and_unlink_identities_from_the_page(
     (_, alice, admin) = team
     client = alice.client
     await browser_login(client, "root")
-    page, csrf = await form_page(client, "/admin/bridges/")
+    _page, csrf = await form_page(client, "/admin/bridges/")
     form = {"username": "nobody", "platform": "slack", "external_id": "UB"}
     status, refused, _ = await submit(client, "/admin/identities/", form, csrf)
     assert status == 400 and "nobody" in refused.one("role", "alert").text
