@@ -42,7 +42,7 @@ class OutboxSettings:
     max_backoff_s: float
     poll_s: float  # how often the queue is read when nothing nudged it (other processes)
     give_up_s: float  # a delivery failing for this long is parked
-    concurrency: int  # destinations drained at once
+    concurrency: int  # calls made at once (each destination makes one at a time)
 
 
 class Outbox:
@@ -104,11 +104,14 @@ class Outbox:
             return list(rows)
 
     async def _drain(self, destination: str) -> None:
-        async with self._slots:
-            while (item := await self._head(destination)) is not None:
-                wait_s = (item.next_attempt_at - utcnow()).total_seconds()
-                if wait_s > 0:
-                    await asyncio.sleep(wait_s)
+        """Send the destination's deliveries in order. A slot is held only while a call is
+        made: a destination waiting out a Retry-After or a backoff holds none, so however
+        many channels wait, the others keep sending."""
+        while (item := await self._head(destination)) is not None:
+            wait_s = (item.next_attempt_at - utcnow()).total_seconds()
+            if wait_s > 0:
+                await asyncio.sleep(wait_s)
+            async with self._slots:
                 await self._attempt(item)
 
     async def _head(self, destination: str) -> OutboxItem | None:

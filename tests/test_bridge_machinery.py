@@ -85,6 +85,7 @@ async def test_a_linked_room_s_messages_reach_the_channel_in_order_edits_and_del
     await eventually(lambda: world.texts("C1")[0] == "edited" and len(world.texts("C1")) == 29)
 
 
+@pytest.mark.settings(bridge_concurrency=1)  # even one call at a time: a waiting channel holds none
 async def test_one_rate_limited_channel_does_not_delay_another_and_retry_after_is_kept(
     team: tuple[Team, Api, Api], world: MemoryPlatform, admin: Api, make_user: UserFactory
 ) -> None:
