@@ -64,6 +64,15 @@ async def call(http: aiohttp.ClientSession, token: str, method: str, path: str, 
         return await response.json()
 
 
+async def first_admin_token(http: aiohttp.ClientSession, hub: Hub) -> str:
+    """Log in as the first admin whose password a fresh hub printed when it started."""
+    password = re.search(r"password: (\S+)", "\n".join(hub.output))
+    assert password is not None
+    login = {"username": "admin", "password": password[1]}
+    async with http.post("/api/v1/auth/login", json=login) as response:
+        return str((await response.json())["token"])
+
+
 async def test_acked_messages_survive_sigkill_once_each_without_gaps(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
@@ -73,12 +82,8 @@ async def test_acked_messages_survive_sigkill_once_each_without_gaps(
     load = Load()
     try:
         await hub.start()
-        password = re.search(r"password: (\S+)", "\n".join(hub.output))
-        assert password is not None
         async with aiohttp.ClientSession(base) as http:
-            login = {"username": "admin", "password": password[1]}
-            async with http.post("/api/v1/auth/login", json=login) as response:
-                token = (await response.json())["token"]
+            token = await first_admin_token(http, hub)
             board = await call(http, token, "POST", "/api/v1/boards", json={"name": "Load"})
             room = (
                 await call(

@@ -4,7 +4,6 @@ restart the post is looked up (its hub id is in the message metadata), not made 
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import aiohttp
 from tests.fake_slack import PROXY_VARIABLES, FakeSlack
 from tests.served import Hub
 from tests.slack_outbound_hub import texts, until
-from tests.test_durability import FAST_HUB, call
+from tests.test_durability import FAST_HUB, call, first_admin_token
 
 HELD_ANSWER_S = 30.0  # longer than the test: the answer never reaches the killed process
 
@@ -45,12 +44,8 @@ async def test_a_post_in_flight_at_sigkill_exists_once_after_restart(
         hub = Hub(tmp_path, environment)
         try:
             await hub.start()
-            password = re.search(r"password: (\S+)", "\n".join(hub.output))
-            assert password is not None
             async with aiohttp.ClientSession(base) as http:
-                login = {"username": "admin", "password": password[1]}
-                async with http.post("/api/v1/auth/login", json=login) as response:
-                    token = (await response.json())["token"]
+                token = await first_admin_token(http, hub)
                 board = await call(http, token, "POST", "/api/v1/boards", json={"name": "B"})
                 room = await call(
                     http, token, "POST", f"/api/v1/boards/{board['id']}/rooms", json={"name": "r"}
