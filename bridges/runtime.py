@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 
 from bridges.inbound import HubSink
 from bridges.links import LinkIn, ensure_link
-from bridges.outbox import Outbox, OutboxSettings, age_s
+from bridges.outbox import Outbox, OutboxSettings, age_s, retry_failed
 from bridges.outbox_hook import OutboxHook
 from bridges.protocol import Bridge
 from bridges.supervisor import Supervisor
 from hub.db.engine import Database
 from hub.db.models import OutboxItem
+from hub.errors import NotFound
 from hub.services.writer import Writer
 
 log = structlog.get_logger(__name__)
@@ -86,6 +87,13 @@ class BridgeRuntime:
         for platform, supervisor in self.supervisors.items():
             await self.outboxes[platform].stop()
             await supervisor.stop()
+
+    async def retry(self, delivery_id: int) -> None:
+        """Put a parked delivery back in its channel's queue and wake the drainers (the
+        admin API's and the admin page's retry)."""
+        if not await retry_failed(self.database, delivery_id):
+            raise NotFound("no parked delivery by that id")
+        self.nudge()
 
     def nudge(self) -> None:
         for outbox in self.outboxes.values():

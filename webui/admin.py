@@ -11,7 +11,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bridges.identities import IdentityIn, add_identity, remove_identity
-from bridges.outbox import retry_failed
 from hub.appkeys import BRIDGES, DATABASE, PASSWORDS, POSTING, SETTINGS
 from hub.auth.sessions import Viewer
 from hub.errors import Conflict, HubError, NotFound, invalid_from
@@ -173,9 +172,7 @@ async def retry_delivery_submit(
 ) -> web.HTTPSeeOther:
     """Put a parked delivery back in its channel's queue (the API's retry), then back."""
     require_admin(viewer)
-    if not await retry_failed(request.app[DATABASE], page_id(request)):
-        raise NotFound("no parked delivery by that id")
-    request.app[BRIDGES].nudge()
+    await request.app[BRIDGES].retry(page_id(request))
     return web.HTTPSeeOther("/admin/bridges/")
 
 

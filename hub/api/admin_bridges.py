@@ -12,14 +12,12 @@ from sqlalchemy import select
 
 from bridges.identities import IdentityIn, add_identity, list_identities, remove_identity
 from bridges.links import Link, LinkIn, create_link, delete_link
-from bridges.outbox import retry_failed
 from hub.api.paging import page_from
 from hub.api.routing import ApiRoutes, path_id
 from hub.api.schemas import Page, PageQuery
 from hub.appkeys import BRIDGES, DATABASE, SETTINGS
 from hub.db.models import BridgeLink, OutboxItem
 from hub.db.types import json_bytes
-from hub.errors import NotFound
 from hub.services.pagination import fetch_page
 
 routes = ApiRoutes(tag="admin")
@@ -181,6 +179,4 @@ async def deliveries(request: web.Request, query: DeliveryQuery) -> Page[Deliver
     admin=True, status=204,
 )  # fmt: skip
 async def retry_delivery(request: web.Request) -> None:
-    if not await retry_failed(request.app[DATABASE], path_id(request)):
-        raise NotFound("no parked delivery by that id")
-    request.app[BRIDGES].nudge()
+    await request.app[BRIDGES].retry(path_id(request))
